@@ -1,0 +1,98 @@
+package api
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/aigw-console/aigw-console/app/cluster"
+)
+
+// Reader is the read side the handlers need: the shared informer cache.
+type Reader interface {
+	List(k cluster.Kind, ns string, sel labels.Selector) []*unstructured.Unstructured
+	Get(k cluster.Kind, ns, name string) (*unstructured.Unstructured, error)
+}
+
+// Options are the dependencies of the HTTP surface.
+type Options struct {
+	// Reader serves every read. Required.
+	Reader Reader
+	// Ready reports whether the console can serve (nil error) or why not.
+	// Default: always ready.
+	Ready func() error
+	// Logger receives request failures. Default: slog.Default().
+	Logger *slog.Logger
+	// Version is reported by GET /api/v1/version. Default: "dev".
+	Version string
+	// BodyLimit is the largest request body accepted, in bytes; larger
+	// bodies get 413. Default: 1 MiB.
+	BodyLimit int
+	// ReadTimeout bounds reading one request. Default: 30s.
+	ReadTimeout time.Duration
+}
+
+func (o *Options) defaults() {
+	if o.Ready == nil {
+		o.Ready = func() error { return nil }
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Version == "" {
+		o.Version = "dev"
+	}
+	if o.BodyLimit == 0 {
+		o.BodyLimit = 1 << 20
+	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = 30 * time.Second
+	}
+}
+
+// New returns the Fiber app with every route and the middleware chain. This
+// file is the whole route table.
+func New(opts Options) *fiber.App {
+	opts.defaults()
+	app := fiber.New(fiber.Config{
+		AppName:               "aigw-console",
+		BodyLimit:             opts.BodyLimit,
+		ReadTimeout:           opts.ReadTimeout,
+		ErrorHandler:          errorHandler(opts.Logger),
+		DisableStartupMessage: true,
+		// Values taken from fiber.Ctx are reused after the handler returns;
+		// Immutable copies them so nothing handed to a sink, the hub or a
+		// goroutine can change under it.
+		Immutable: true,
+	})
+	app.Use(recover.New())
+
+	app.Get("/healthz", healthz())
+	app.Get("/readyz", readyz(opts.Ready))
+
+	v1 := app.Group("/api/v1")
+	v1.Get("/version", version(opts.Version))
+	v1.Get("/resources", listKinds())
+	v1.Get("/resources/:kind", listResources(opts.Reader))
+	v1.Get("/resources/:kind/:name", getResource(opts.Reader))
+
+	app.Use(func(c *fiber.Ctx) error {
+		return newProblem(fiber.StatusNotFound, "RouteNotFound", "no route "+c.Method()+" "+c.Path())
+	})
+	return app
+}
+
+// versionResponse is the body of GET /api/v1/version.
+type versionResponse struct {
+	Version string `json:"version"`
+}
+
+func version(v string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return c.JSON(versionResponse{Version: v})
+	}
+}

@@ -1,0 +1,71 @@
+package app
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"k8s.io/client-go/rest"
+)
+
+// Mode selects where writes go.
+type Mode string
+
+// The write modes.
+const (
+	// ModeDirect server-side-applies changes to the cluster.
+	ModeDirect Mode = "direct"
+	// ModeGitOps commits rendered manifests to a Git repository for Flux or
+	// Argo CD to apply.
+	ModeGitOps Mode = "gitops"
+)
+
+// Config is everything Run needs. main fills it from flags and the
+// environment; nothing below cmd/ reads either.
+type Config struct {
+	// RestConfig reaches the API server with the console's own identity.
+	// Required.
+	RestConfig *rest.Config
+	// ListenAddress is the host:port of the HTTP API. Default:
+	// 127.0.0.1:8080.
+	ListenAddress string
+	// Mode is where writes go. Default: direct.
+	Mode Mode
+	// Namespaces limits what the console watches and manages. Default: all.
+	Namespaces []string
+	// Logger is the structured logger. Default: slog.Default().
+	Logger *slog.Logger
+	// Version is reported by --version and GET /api/v1/version.
+	Version string
+	// ShutdownTimeout bounds the graceful shutdown. Default: 15s.
+	ShutdownTimeout time.Duration
+}
+
+// DefaultListenAddress is where the console listens unless told otherwise.
+const DefaultListenAddress = "127.0.0.1:8080"
+
+func (c *Config) defaults() error {
+	if c.RestConfig == nil {
+		return fmt.Errorf("config: no Kubernetes client configuration")
+	}
+	if c.ListenAddress == "" {
+		c.ListenAddress = DefaultListenAddress
+	}
+	if c.Mode == "" {
+		c.Mode = ModeDirect
+	}
+	switch c.Mode {
+	case ModeDirect:
+	case ModeGitOps:
+		return fmt.Errorf("config: mode %q is not available yet; use %q", c.Mode, ModeDirect)
+	default:
+		return fmt.Errorf("config: unknown mode %q (want %q or %q)", c.Mode, ModeDirect, ModeGitOps)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = 15 * time.Second
+	}
+	return nil
+}

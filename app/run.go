@@ -1,0 +1,62 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync/atomic"
+
+	"k8s.io/client-go/dynamic"
+
+	"github.com/aigw-console/aigw-console/app/api"
+	"github.com/aigw-console/aigw-console/app/cluster"
+)
+
+// Run starts the console and blocks until ctx ends, then shuts down
+// gracefully. onListen, if not nil, receives the bound HTTP address.
+//
+// Start order matters: the informers start first so the cache fills while
+// the HTTP server already answers /healthz; /readyz turns 200 only once
+// every informer has synced.
+func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
+	if err := cfg.defaults(); err != nil {
+		return err
+	}
+	log := cfg.Logger
+	dyn, err := dynamic.NewForConfig(cfg.RestConfig)
+	if err != nil {
+		return fmt.Errorf("kubernetes client: %w", err)
+	}
+	cache, err := cluster.NewCache(dyn, cluster.CacheOptions{Namespaces: cfg.Namespaces})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	// 1. Informers.
+	cache.Start(ctx)
+	var synced atomic.Bool
+	go func() {
+		if cache.WaitForSync(ctx) {
+			synced.Store(true)
+			log.Info("informer caches synced")
+		}
+	}()
+	ready := func() error {
+		if synced.Load() {
+			return nil
+		}
+		return fmt.Errorf("informer caches not synced: %s", strings.Join(cache.Unsynced(), ", "))
+	}
+
+	// 2. HTTP API.
+	app := api.New(api.Options{Reader: cache, Ready: ready, Logger: log, Version: cfg.Version})
+	return api.Serve(ctx, app, api.ServeOptions{
+		Address:         cfg.ListenAddress,
+		ShutdownTimeout: cfg.ShutdownTimeout,
+		Logger:          log,
+		OnListen:        onListen,
+	})
+}

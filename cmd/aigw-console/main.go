@@ -1,0 +1,165 @@
+// Command aigw-console serves the aigw-console REST and WebSocket API for
+// Envoy AI Gateway resources.
+//
+// Flags may also be given as environment variables: --listen-address is
+// AIGW_LISTEN_ADDRESS, and so on (upper case, dashes as underscores, prefix
+// AIGW_). A flag on the command line wins over the environment.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/aigw-console/aigw-console/app"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.LookupEnv); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "aigw-console:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command-line settings.
+type options struct {
+	kubeconfig    string
+	listenAddress string
+	mode          string
+	namespaces    string
+	logLevel      string
+	logFormat     string
+	showVersion   bool
+}
+
+func (o *options) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "path to a kubeconfig; empty: $KUBECONFIG, then in-cluster config, then ~/.kube/config")
+	fs.StringVar(&o.listenAddress, "listen-address", app.DefaultListenAddress, "host:port of the HTTP API")
+	fs.StringVar(&o.mode, "mode", string(app.ModeDirect), "where writes go: direct (server-side apply) or gitops")
+	fs.StringVar(&o.namespaces, "namespaces", "", "comma-separated namespaces to watch and manage; empty: all")
+	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&o.logFormat, "log-format", "json", "json or text")
+	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
+	var o options
+	fs := flag.NewFlagSet("aigw-console", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := applyEnv(fs, lookupEnv); err != nil {
+		return err
+	}
+	if o.showVersion {
+		_, err := fmt.Fprintln(stdout, "aigw-console", version)
+		return err
+	}
+	logger, err := newLogger(stderr, o.logLevel, o.logFormat)
+	if err != nil {
+		return err
+	}
+	restCfg, err := restConfig(o.kubeconfig, lookupEnv)
+	if err != nil {
+		return err
+	}
+	restCfg.UserAgent = "aigw-console/" + version
+	cfg := app.Config{
+		RestConfig:    restCfg,
+		ListenAddress: o.listenAddress,
+		Mode:          app.Mode(o.mode),
+		Namespaces:    splitList(o.namespaces),
+		Logger:        logger,
+		Version:       version,
+	}
+	logger.Info("starting aigw-console", "version", version, "mode", cfg.Mode, "listen", cfg.ListenAddress, "apiServer", restCfg.Host)
+	return app.Run(ctx, cfg, nil)
+}
+
+// applyEnv sets every flag not given on the command line from its AIGW_
+// environment variable, if that is set.
+func applyEnv(fs *flag.FlagSet, lookupEnv func(string) (string, bool)) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			return
+		}
+		env := "AIGW_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := lookupEnv(env); ok {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", env, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	hopts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, hopts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, hopts)), nil
+	default:
+		return nil, fmt.Errorf("--log-format: want json or text, got %q", format)
+	}
+}
+
+// restConfig loads the explicit kubeconfig, else $KUBECONFIG, else the
+// in-cluster config, else ~/.kube/config.
+func restConfig(kubeconfig string, lookupEnv func(string) (string, bool)) (*rest.Config, error) {
+	if kubeconfig == "" {
+		if v, ok := lookupEnv("KUBECONFIG"); ok && v != "" {
+			kubeconfig = v
+		}
+	}
+	if kubeconfig == "" {
+		if cfg, err := rest.InClusterConfig(); err == nil {
+			return cfg, nil
+		}
+	}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = kubeconfig
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, nil).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes client configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,98 @@
+package e2e
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/aigw-console/aigw-console/app"
+	"github.com/aigw-console/aigw-console/e2e/harness"
+)
+
+// env is the API server every test in this package shares.
+var env *harness.Env
+
+func TestMain(m *testing.M) { os.Exit(harness.Main(m, &env)) }
+
+// adminClient returns a controller-runtime client for the cluster admin.
+func adminClient(t *testing.T) client.Client { return env.Client(t) }
+
+// newNamespace creates a fresh namespace and returns its name.
+func newNamespace(t *testing.T) string { return env.Namespace(t) }
+
+// console is one in-process aigw-console serving on a loopback port.
+type console struct {
+	URL  string
+	stop func()
+}
+
+// startConsole runs the console against the test API server with the
+// admin's identity, waits until /readyz is 200 and stops it when the test
+// ends.
+func startConsole(t *testing.T, mutate ...func(*app.Config)) *console {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := app.Config{
+		RestConfig:    env.Admin,
+		ListenAddress: "127.0.0.1:0",
+		Logger:        slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Version:       "e2e",
+	}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	addrs := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx, cfg, func(a net.Addr) { addrs <- a }) }()
+	var addr net.Addr
+	select {
+	case addr = <-addrs:
+	case err := <-done:
+		cancel()
+		t.Fatalf("console exited before listening: %v", err)
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatal("console did not listen within 30s")
+	}
+	c := &console{URL: "http://" + addr.String()}
+	stopped := false
+	c.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("console exited with: %v", err)
+		}
+	}
+	t.Cleanup(c.stop)
+	waitFor(t, 30*time.Second, "console /readyz 200", func() bool {
+		resp, err := http.Get(c.URL + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return c
+}
+
+// waitFor polls cond every 50ms until it holds or timeout passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
