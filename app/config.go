@@ -33,6 +33,10 @@ type Config struct {
 	Mode Mode
 	// Namespaces limits what the console watches and manages. Default: all.
 	Namespaces []string
+	// PolicyDir is a folder of extra .rego files (a mounted ConfigMap),
+	// evaluated with the built-in policies and reloaded when it changes.
+	// Default: none, built-in policies only.
+	PolicyDir string
 	// Logger is the structured logger. Default: slog.Default().
 	Logger *slog.Logger
 	// Version is reported by --version and GET /api/v1/version.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/aigw-console/aigw-console/app/api"
 	"github.com/aigw-console/aigw-console/app/cluster"
+	directsink "github.com/aigw-console/aigw-console/app/sink/direct"
+	"github.com/aigw-console/aigw-console/policy"
 )
 
 // Run starts the console and blocks until ctx ends, then shuts down
@@ -51,8 +53,25 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 		return fmt.Errorf("informer caches not synced: %s", strings.Join(cache.Unsynced(), ", "))
 	}
 
-	// 2. HTTP API.
-	app := api.New(api.Options{Reader: cache, Ready: ready, Logger: log, Version: cfg.Version})
+	// 2. Policies: compiled once here, then recompiled when PolicyDir changes.
+	engine, err := policy.New(ctx, policy.Options{Dir: cfg.PolicyDir, Logger: log})
+	if err != nil {
+		return fmt.Errorf("policies: %w", err)
+	}
+	go func() {
+		if err := engine.Run(ctx); err != nil && ctx.Err() == nil {
+			log.Error("policy reloader stopped", "error", err)
+		}
+	}()
+
+	// 3. The write side.
+	direct, err := directsink.New(cfg.RestConfig, directsink.Options{})
+	if err != nil {
+		return err
+	}
+
+	// 4. HTTP API.
+	app := api.New(api.Options{Reader: cache, Sink: direct, Policy: engine, Ready: ready, Logger: log, Version: cfg.Version})
 	return api.Serve(ctx, app, api.ServeOptions{
 		Address:         cfg.ListenAddress,
 		ShutdownTimeout: cfg.ShutdownTimeout,

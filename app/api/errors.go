@@ -4,10 +4,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/aigw-console/aigw-console/app/sink"
+	"github.com/aigw-console/aigw-console/policy"
 )
 
 // Problem is the body of every error answer: an RFC 9457 problem document
@@ -71,6 +75,17 @@ func toProblem(err error) (*Problem, bool) {
 	if errors.As(err, &pe) {
 		return &pe.Problem, false
 	}
+	if p, ok := sinkProblem(err); ok {
+		return p, false
+	}
+	var denied *policy.DeniedError
+	if errors.As(err, &denied) {
+		p := newProblem(http.StatusUnprocessableEntity, "PolicyDenied", denied.Error()).Problem
+		for _, v := range denied.Violations {
+			p.Causes = append(p.Causes, Cause{Field: v.Field, Message: v.Message, Reason: "PolicyDenied:" + v.Policy})
+		}
+		return &p, false
+	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		return &newProblem(fe.Code, http.StatusText(fe.Code), fe.Message).Problem, fe.Code >= 500
@@ -94,6 +109,33 @@ func toProblem(err error) (*Problem, bool) {
 		return &p, status >= 500
 	}
 	return &newProblem(http.StatusInternalServerError, "InternalError", "internal error; see the console's log").Problem, true
+}
+
+// sinkProblem maps the sink's typed errors.
+func sinkProblem(err error) (*Problem, bool) {
+	var conflict *sink.ConflictError
+	var pre *sink.PreconditionError
+	var inv *sink.InvalidError
+	switch {
+	case errors.As(err, &conflict):
+		p := newProblem(http.StatusConflict, "Conflict", conflict.Error()).Problem
+		for _, c := range conflict.Conflicts {
+			p.Causes = append(p.Causes, Cause{Field: c.Field, Message: "owned by field manager " + strconv.Quote(c.Manager), Reason: "FieldManagerConflict"})
+		}
+		return &p, true
+	case errors.As(err, &pre):
+		return &newProblem(http.StatusPreconditionFailed, "PreconditionFailed", pre.Error()).Problem, true
+	case errors.As(err, &inv):
+		p, _ := toProblem(inv.Err)
+		if p.Status >= 500 {
+			return p, true
+		}
+		q := *p
+		q.Status, q.Title, q.Code = http.StatusUnprocessableEntity, http.StatusText(http.StatusUnprocessableEntity), "Invalid"
+		q.Detail = inv.Error()
+		return &q, true
+	}
+	return nil, false
 }
 
 // errorHandler is fiber's ErrorHandler: it writes the problem document and

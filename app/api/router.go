@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -10,7 +11,16 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/aigw-console/aigw-console/app/cluster"
+	"github.com/aigw-console/aigw-console/app/sink"
+	"github.com/aigw-console/aigw-console/policy"
 )
+
+// deps are what the handlers are built from.
+type deps struct {
+	reader Reader
+	sink   sink.Sink
+	policy PolicyEvaluator
+}
 
 // Reader is the read side the handlers need: the shared informer cache.
 type Reader interface {
@@ -18,10 +28,19 @@ type Reader interface {
 	Get(k cluster.Kind, ns, name string) (*unstructured.Unstructured, error)
 }
 
+// PolicyEvaluator decides whether a change is allowed (package policy).
+type PolicyEvaluator interface {
+	Evaluate(ctx context.Context, in policy.Input) (policy.Decision, error)
+}
+
 // Options are the dependencies of the HTTP surface.
 type Options struct {
 	// Reader serves every read. Required.
 	Reader Reader
+	// Sink receives every write. Required for writes.
+	Sink sink.Sink
+	// Policy decides every write. Required for writes.
+	Policy PolicyEvaluator
 	// Ready reports whether the console can serve (nil error) or why not.
 	// Default: always ready.
 	Ready func() error
@@ -70,6 +89,7 @@ func New(opts Options) *fiber.App {
 		Immutable: true,
 	})
 	app.Use(recover.New())
+	d := &deps{reader: opts.Reader, sink: opts.Sink, policy: opts.Policy}
 
 	app.Get("/healthz", healthz())
 	app.Get("/readyz", readyz(opts.Ready))
@@ -79,6 +99,8 @@ func New(opts Options) *fiber.App {
 	v1.Get("/resources", listKinds())
 	v1.Get("/resources/:kind", listResources(opts.Reader))
 	v1.Get("/resources/:kind/:name", getResource(opts.Reader))
+	v1.Put("/resources/:kind/:name", applyResource(d))
+	v1.Delete("/resources/:kind/:name", deleteResource(d))
 
 	app.Use(func(c *fiber.Ctx) error {
 		return newProblem(fiber.StatusNotFound, "RouteNotFound", "no route "+c.Method()+" "+c.Path())

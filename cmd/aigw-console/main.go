@@ -45,6 +45,7 @@ type options struct {
 	listenAddress string
 	mode          string
 	namespaces    string
+	policyDir     string
 	logLevel      string
 	logFormat     string
 	showVersion   bool
@@ -55,6 +56,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.listenAddress, "listen-address", app.DefaultListenAddress, "host:port of the HTTP API")
 	fs.StringVar(&o.mode, "mode", string(app.ModeDirect), "where writes go: direct (server-side apply) or gitops")
 	fs.StringVar(&o.namespaces, "namespaces", "", "comma-separated namespaces to watch and manage; empty: all")
+	fs.StringVar(&o.policyDir, "policy-dir", "", "folder of extra .rego policies (e.g. a mounted ConfigMap), hot-reloaded; empty: built-in policies only")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "json", "json or text")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
@@ -89,6 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		ListenAddress: o.listenAddress,
 		Mode:          app.Mode(o.mode),
 		Namespaces:    splitList(o.namespaces),
+		PolicyDir:     o.policyDir,
 		Logger:        logger,
 		Version:       version,
 	}
