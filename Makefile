@@ -57,6 +57,11 @@ $(BIN)/etcd: $(TOOLS_SRC)
 build: ## Build bin/aigw-console (static).
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(GO_LDFLAGS)' -o bin/aigw-console ./cmd/aigw-console
 
+.PHONY: bench
+bench: tools ## Benchmarks of BENCHMARKS.md: provider list cache vs API server, create vs kubectl, Rego evaluation.
+	go test -count=1 -run '^$$' -bench . -benchtime 20x ./e2e/
+	go test -count=1 -run '^$$' -bench . -benchmem ./policy/ ./app/provider/
+
 .PHONY: generate
 generate: ## Regenerate deepcopy code and the AI Gateway CRDs from app/apis.
 	go generate ./app/apis/...

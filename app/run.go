@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
 
 	"github.com/aigw-console/aigw-console/app/api"
 	"github.com/aigw-console/aigw-console/app/cluster"
@@ -26,6 +27,12 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 		return err
 	}
 	log := cfg.Logger
+	// client-go's default of 5 requests per second would throttle a write
+	// (about four requests per object) long before the API server does.
+	if cfg.RestConfig.QPS == 0 {
+		cfg.RestConfig = rest.CopyConfig(cfg.RestConfig)
+		cfg.RestConfig.QPS, cfg.RestConfig.Burst = 50, 100
+	}
 	dyn, err := dynamic.NewForConfig(cfg.RestConfig)
 	if err != nil {
 		return fmt.Errorf("kubernetes client: %w", err)

@@ -16,7 +16,7 @@ type response struct {
 }
 
 // decode unmarshals the body into out.
-func (r response) decode(t *testing.T, out any) {
+func (r response) decode(t testing.TB, out any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, out); err != nil {
 		t.Fatalf("decode %s: %v", r.Body, err)
@@ -24,7 +24,7 @@ func (r response) decode(t *testing.T, out any) {
 }
 
 // problem decodes a problem+json body.
-func (r response) problem(t *testing.T) problem {
+func (r response) problem(t testing.TB) problem {
 	t.Helper()
 	var p problem
 	r.decode(t, &p)
@@ -33,7 +33,7 @@ func (r response) problem(t *testing.T) problem {
 
 // call sends method url with body (JSON-encoded unless it is []byte) and
 // headers given as name, value pairs.
-func call(t *testing.T, method, url string, body any, headers ...string) response {
+func call(t testing.TB, method, url string, body any, headers ...string) response {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {

@@ -36,7 +36,7 @@ type console struct {
 // startConsole runs the console against the test API server with the
 // admin's identity, waits until /readyz is 200 and stops it when the test
 // ends.
-func startConsole(t *testing.T, mutate ...func(*app.Config)) *console {
+func startConsole(t testing.TB, mutate ...func(*app.Config)) *console {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := app.Config{
@@ -86,7 +86,7 @@ func startConsole(t *testing.T, mutate ...func(*app.Config)) *console {
 }
 
 // waitFor polls cond every 50ms until it holds or timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {

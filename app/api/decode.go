@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	sigsjson "sigs.k8s.io/json"
 )
 
 // decodeJSON strictly decodes the request body into out: the body must be
@@ -22,15 +22,41 @@ func decodeJSON(c *fiber.Ctx, out any) error {
 		return newProblem(fiber.StatusUnsupportedMediaType, "UnsupportedMediaType",
 			fmt.Sprintf("the body must be application/json, got %s", quote(ct)))
 	}
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(out); err != nil {
+	// sigs.k8s.io/json matches field names case-sensitively (encoding/json
+	// would take "apikey" for "apiKey") and reports unknown and duplicate
+	// fields, as the API server does.
+	strict, err := sigsjson.UnmarshalStrict(c.Body(), out, sigsjson.DisallowDuplicateFields, sigsjson.DisallowUnknownFields)
+	if err != nil {
 		return jsonProblem(err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return newProblem(fiber.StatusBadRequest, "MalformedJSON", "the body must hold exactly one JSON value")
+	if len(strict) > 0 {
+		return strictProblem(strict)
 	}
 	return nil
+}
+
+// strictProblem reports unknown or duplicate fields, one cause each.
+func strictProblem(errs []error) error {
+	causes := make([]Cause, 0, len(errs))
+	msgs := make([]string, 0, len(errs))
+	for _, e := range errs {
+		msg := e.Error()
+		field, reason := "", "FieldValueNotSupported"
+		if i := strings.Index(msg, `unknown field "`); i >= 0 {
+			field = strings.TrimSuffix(msg[i+len(`unknown field "`):], `"`)
+			msg = "unknown field"
+		} else if i := strings.Index(msg, `duplicate field "`); i >= 0 {
+			field = strings.TrimSuffix(msg[i+len(`duplicate field "`):], `"`)
+			msg, reason = "duplicate field", "FieldValueDuplicate"
+		}
+		causes = append(causes, Cause{Field: field, Message: msg, Reason: reason})
+		msgs = append(msgs, msg+" "+quote(field))
+	}
+	code := "UnknownField"
+	if causes[0].Reason == "FieldValueDuplicate" {
+		code = "DuplicateField"
+	}
+	return newProblem(fiber.StatusBadRequest, code, strings.Join(msgs, "; "), causes...)
 }
 
 // jsonProblem turns an encoding/json error into a 400 naming the field.

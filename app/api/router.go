@@ -96,11 +96,28 @@ func New(opts Options) *fiber.App {
 
 	v1 := app.Group("/api/v1")
 	v1.Get("/version", version(opts.Version))
+	v1.Get("/openapi.json", openAPIDocument())
 	v1.Get("/resources", listKinds())
 	v1.Get("/resources/:kind", listResources(opts.Reader))
 	v1.Get("/resources/:kind/:name", getResource(opts.Reader))
 	v1.Put("/resources/:kind/:name", applyResource(d))
 	v1.Delete("/resources/:kind/:name", deleteResource(d))
+
+	v1.Get("/providers", listProviders(d))
+	v1.Post("/providers", createProvider(d))
+	v1.Get("/providers/:name", getProvider(d))
+	v1.Put("/providers/:name", updateProvider(d))
+	v1.Delete("/providers/:name", deleteProvider(d))
+
+	v1.Get("/routes", listRoutes(d))
+	v1.Post("/routes", createRoute(d))
+	v1.Get("/routes/:name", getRoute(d))
+	v1.Put("/routes/:name", updateRoute(d))
+	v1.Delete("/routes/:name", deleteRoute(d))
+
+	v1.Get("/templates", listTemplates())
+	v1.Get("/templates/:name", getTemplate())
+	v1.Post("/templates/:name/preview", previewTemplate())
 
 	app.Use(func(c *fiber.Ctx) error {
 		return newProblem(fiber.StatusNotFound, "RouteNotFound", "no route "+c.Method()+" "+c.Path())

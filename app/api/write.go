@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/aigw-console/aigw-console/app/cluster"
 	"github.com/aigw-console/aigw-console/app/sink"
 	"github.com/aigw-console/aigw-console/policy"
 )
@@ -109,6 +110,19 @@ func redact(obj *unstructured.Unstructured) *unstructured.Unstructured {
 		return obj
 	}
 	cp := obj.DeepCopy()
+	// The cache holds Secrets reduced to key names and fingerprints
+	// (cluster.SecretKeysField); give them back the data keys of a real
+	// Secret, so policies can check which keys a live Secret has.
+	if keys, ok := cp.Object[cluster.SecretKeysField].(map[string]any); ok {
+		if _, hasData := cp.Object["data"]; !hasData {
+			data := make(map[string]any, len(keys))
+			for k := range keys {
+				data[k] = ""
+			}
+			cp.Object["data"] = data
+		}
+		delete(cp.Object, cluster.SecretKeysField)
+	}
 	for _, f := range []string{"data", "stringData"} {
 		m, ok, _ := unstructured.NestedMap(cp.Object, f)
 		if !ok {

@@ -18,8 +18,10 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/go-logr/logr"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/aigw-console/aigw-console/app"
 )
@@ -81,6 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	if err != nil {
 		return err
 	}
+	// controller-runtime (under fluxcd/pkg/ssa) logs through its own global.
+	ctrllog.SetLogger(logr.FromSlogHandler(logger.Handler()))
 	restCfg, err := restConfig(o.kubeconfig, lookupEnv)
 	if err != nil {
 		return err

@@ -25,12 +25,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/aigw-console/aigw-console/app/apis/crds"
 	"github.com/aigw-console/aigw-console/app/cluster"
@@ -102,6 +104,8 @@ func (e *Env) Stop() {
 // Main is a TestMain body: it starts the Env, runs the tests and stops it.
 // Use it as `func TestMain(m *testing.M) { os.Exit(harness.Main(m, &env)) }`.
 func Main(m *testing.M, env **Env) int {
+	// controller-runtime complains on stderr unless its global logger is set.
+	ctrllog.SetLogger(logr.Discard())
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	e, err := Start(ctx)
 	cancel()
