@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -88,7 +89,7 @@ func toProblem(err error) (*Problem, bool) {
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
-		return &newProblem(fe.Code, http.StatusText(fe.Code), fe.Message).Problem, fe.Code >= 500
+		return &newProblem(fe.Code, statusCode(fe.Code), fe.Message).Problem, fe.Code >= 500
 	}
 	var se apierrors.APIStatus
 	if errors.As(err, &se) {
@@ -104,7 +105,7 @@ func toProblem(err error) (*Problem, bool) {
 			}
 		}
 		if st.Reason == metav1.StatusReasonUnknown || st.Reason == "" {
-			p.Code = http.StatusText(status)
+			p.Code = statusCode(status)
 		}
 		return &p, status >= 500
 	}
@@ -136,6 +137,12 @@ func sinkProblem(err error) (*Problem, bool) {
 		return &q, true
 	}
 	return nil, false
+}
+
+// statusCode is the code of a plain HTTP error: its status text in
+// CamelCase ("RequestEntityTooLarge").
+func statusCode(status int) string {
+	return strings.ReplaceAll(strings.ReplaceAll(http.StatusText(status), " ", ""), "-", "")
 }
 
 // errorHandler is fiber's ErrorHandler: it writes the problem document and
