@@ -104,7 +104,7 @@ func TestBadInputIsRefusedWithAUsefulMessage(t *testing.T) {
 		{name: "port beyond any integer", method: "POST", path: "/providers?namespace={ns}", body: spec("p", openAI, `{"hostname":"api.openai.com","port":1e20}`, key), status: 400, field: "endpoint.port"},
 		{name: "tls as a string", method: "POST", path: "/providers?namespace={ns}", body: spec("p", openAI, `{"hostname":"api.openai.com","port":443,"tls":"yes"}`, key), status: 400, field: "endpoint.tls", text: "must be a boolean"},
 		{name: "weights as strings", method: "POST", path: "/routes?namespace={ns}", body: route("w", `[{"models":["m"],"backends":[{"provider":"existing","weight":"80"}]}]`), status: 400, field: "rules.backends.weight", text: "must be an integer"},
-		{name: "an unknown top-level field", method: "POST", path: "/providers?namespace={ns}", body: `{"nmae":"x"}`, status: 400, field: "nmae", text: `unknown field "nmae"`},
+		{name: "an unknown top-level field", method: "POST", path: "/providers?namespace={ns}", body: `{"colour":"x"}`, status: 400, field: "colour", text: `unknown field "colour"`},
 		{name: "an unknown nested field", method: "POST", path: "/providers?namespace={ns}", body: spec("p", openAI, `{"hostname":"api.openai.com","port":443,"scheme":"https"}`, key), status: 400, field: "endpoint.scheme", text: "unknown field"},
 		{name: "a field name in the wrong case", method: "POST", path: "/providers?namespace={ns}", body: spec("p", openAI, public, `{"type":"APIKey","apikey":"sk-`+canary+`"}`), status: 400, field: "auth.apikey", text: "unknown field"},
 		{name: "a field given twice", method: "POST", path: "/providers?namespace={ns}", body: `{"name":"a","name":"b"}`, status: 400, field: "name", text: "duplicate field"},
@@ -315,7 +315,7 @@ func callHeadOnly(t *testing.T, method, rawURL string, length int) response {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	if err := conn.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
 		t.Fatal(err)
 	}

@@ -111,6 +111,7 @@ func TestRawResourceWrites(t *testing.T) {
 
 	t.Run("a field owned by another manager is a 409 naming field and manager; force takes it", func(t *testing.T) {
 		other := &unstructured.Unstructured{Object: backendJSON(ns, "other.models.svc.cluster.local")}
+		//nolint:staticcheck // the unstructured apply path, as the sink uses it
 		if err := c.Patch(ctx, other, client.Apply, client.FieldOwner("someone-else"), client.ForceOwnership); err != nil {
 			t.Fatal(err)
 		}

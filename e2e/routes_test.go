@@ -194,8 +194,8 @@ func TestRoutes(t *testing.T) {
 			t.Errorf("the forced PUT did not take the rules back: %+v", after.Spec.Rules[0])
 		}
 		for _, mf := range after.ManagedFields {
-			if mf.Manager == "other" && strings.Contains(string(mf.FieldsV1.Raw), `"f:rules"`) {
-				t.Errorf("manager other still owns spec.rules: %s", mf.FieldsV1.Raw)
+			if mf.Manager == "other" && strings.Contains(mf.FieldsV1.GetRawString(), `"f:rules"`) {
+				t.Errorf("manager other still owns spec.rules: %s", mf.FieldsV1.GetRawString())
 			}
 		}
 	})

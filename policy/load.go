@@ -34,6 +34,21 @@ func unsafeBuiltins() map[string]struct{} {
 	return map[string]struct{}{"http.send": {}, "net.lookup_ip_addr": {}}
 }
 
+// capabilities are this OPA version's builtins without the unsafe ones, so
+// a policy that calls them fails to compile.
+func capabilities() *ast.Capabilities {
+	caps := ast.CapabilitiesForThisVersion()
+	unsafe := unsafeBuiltins()
+	kept := caps.Builtins[:0]
+	for _, b := range caps.Builtins {
+		if _, ok := unsafe[b.Name]; !ok {
+			kept = append(kept, b)
+		}
+	}
+	caps.Builtins = kept
+	return caps
+}
+
 // source is one .rego file: name is what errors show, key orders the set and
 // feeds the revision hash (it does not depend on where Dir is mounted).
 type source struct {
@@ -125,7 +140,7 @@ func revision(srcs []source) string {
 	sorted := slices.SortedFunc(slices.Values(srcs), func(a, b source) int { return strings.Compare(a.key, b.key) })
 	h := sha256.New()
 	for _, src := range sorted {
-		fmt.Fprintf(h, "%s\x00%d\x00", src.key, len(src.text))
+		_, _ = fmt.Fprintf(h, "%s\x00%d\x00", src.key, len(src.text))
 		h.Write(src.text)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
@@ -157,7 +172,7 @@ func compile(ctx context.Context, srcs []source) (*program, []string, error) {
 	}
 	compiler := ast.NewCompiler().
 		WithDefaultRegoVersion(ast.RegoV1).
-		WithUnsafeBuiltins(unsafeBuiltins())
+		WithCapabilities(capabilities())
 	if compiler.Compile(modules); compiler.Failed() {
 		return nil, nil, compiler.Errors
 	}
