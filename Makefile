@@ -39,7 +39,7 @@ test: tools ## Unit, integration and e2e tests against the real local control pl
 ##@ Development
 
 .PHONY: tools
-tools: $(BIN)/kube-apiserver $(BIN)/etcd $(BIN)/kubectl ## Build kube-apiserver, etcd and kubectl from the Go module proxy into .local/bin (cached).
+tools: $(BIN)/kube-apiserver $(BIN)/etcd $(BIN)/kubectl $(BIN)/helm ## Build kube-apiserver, etcd, kubectl and helm from the Go module proxy into .local/bin (cached).
 
 $(BIN)/kube-apiserver: $(TOOLS_SRC)
 	@mkdir -p $(BIN)
@@ -53,14 +53,45 @@ $(BIN)/etcd: $(TOOLS_SRC)
 	@mkdir -p $(BIN)
 	cd e2e/tools && CGO_ENABLED=0 go build -ldflags '-s -w' -o $@ ./etcd
 
+# Helm for the chart tests (e2e/chart pins the same version). The -X flags are
+# those of Helm's own Makefile: without them `helm template` assumes
+# Kubernetes v1.20 and refuses the chart's kubeVersion.
+HELM_VERSION := v3.22.0
+HELM_LDFLAGS := -s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+                -X helm.sh/helm/v3/internal/version.metadata= \
+                -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=37 \
+                -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37
+
+$(BIN)/helm:
+	@mkdir -p $(BIN)
+	GOBIN=$(BIN) CGO_ENABLED=0 GOFLAGS= go install -ldflags '$(HELM_LDFLAGS)' helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
 .PHONY: build
 build: ## Build bin/aigw-console (static).
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(GO_LDFLAGS)' -o bin/aigw-console ./cmd/aigw-console
+
+##@ Container image (buildah, no daemon, nothing pulled)
+
+IMAGE    ?= aigw-console:$(VERSION)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+BUILDAH  := buildah --storage-driver vfs
+
+.PHONY: image
+image: build ## Build the image aigw-console:<version> with buildah from bin/aigw-console (Dockerfile target prebuilt, FROM scratch).
+	$(BUILDAH) bud --pull-never --target prebuilt --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) -t $(IMAGE) .
+
+.PHONY: image-check
+image-check: image ## Build the image, then check its config (user, entrypoint, labels) and run its binary's --version from its rootfs.
+	bash .ci/image-check $(IMAGE) $(VERSION)
 
 .PHONY: bench
 bench: tools ## Benchmarks of BENCHMARKS.md: provider list cache vs API server, create vs kubectl, Rego evaluation.
 	go test -count=1 -run '^$$' -bench . -benchtime 20x ./e2e/
 	go test -count=1 -run '^$$' -bench . -benchmem ./policy/ ./app/provider/
+
+.PHONY: wsload
+wsload: tools build ## WebSocket load test of BENCHMARKS.md: 2,000 subscribed clients on loopback, one change at a time, delivery p50/p99, RSS per idle connection.
+	go run ./e2e/cmd/wsload --console bin/aigw-console --bin-dir $(BIN) --clients 2000 --changes 5 --timeout 5m
 
 .PHONY: generate
 generate: ## Regenerate deepcopy code and the AI Gateway CRDs from app/apis.
@@ -86,6 +117,15 @@ kind-up: ## Create a kind cluster from kind-config.yaml and install the Gateway 
 .PHONY: kind-e2e
 kind-e2e: ## Run the e2e suite against the kind cluster.
 	E2E_KUBECONFIG=$(LOCAL)/kind.kubeconfig go test -count=1 -timeout 30m ./e2e/...
+
+KIND_IMAGE := aigw-console:kind
+
+.PHONY: kind-install
+kind-install: $(BIN)/helm ## Build the image with Docker, load it into the kind cluster and helm-install the chart with ci/kind-values.yaml (console on 127.0.0.1:8080).
+	docker build --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) -t $(KIND_IMAGE) .
+	$(KIND) load docker-image $(KIND_IMAGE) --name $(KIND_CLUSTER)
+	$(BIN)/helm upgrade --install aigw-console charts/aigw-console --kubeconfig $(LOCAL)/kind.kubeconfig \
+	  --namespace aigw-system --create-namespace --values charts/aigw-console/ci/kind-values.yaml --wait --timeout 3m
 
 .PHONY: kind-down
 kind-down: ## Delete the kind cluster.

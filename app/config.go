@@ -43,6 +43,8 @@ type Config struct {
 	Version string
 	// ShutdownTimeout bounds the graceful shutdown. Default: 15s.
 	ShutdownTimeout time.Duration
+	// WebSocket configures the live stream. Default: see WebSocketConfig.
+	WebSocket WebSocketConfig
 }
 
 // DefaultListenAddress is where the console listens unless told otherwise.

@@ -19,9 +19,13 @@ import (
 // Run starts the console and blocks until ctx ends, then shuts down
 // gracefully. onListen, if not nil, receives the bound HTTP address.
 //
-// Start order matters: the informers start first so the cache fills while
+// Start order matters: the live path (watcher → hub → stream) is built on
+// the cache before the informers start, so that the initial list flows
+// through the watcher; the informers start next so the cache fills while
 // the HTTP server already answers /healthz; /readyz turns 200 only once
-// every informer has synced.
+// every informer has synced, and turns 503 again while the API server does
+// not answer. On shutdown WebSocket clients get their close frame before
+// the HTTP server stops.
 func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 	if err := cfg.defaults(); err != nil {
 		return err
@@ -44,8 +48,19 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	// 1. Informers.
+	// 1. The live path, before the informers start.
+	live, err := newLive(cache, cfg)
+	if err != nil {
+		return err
+	}
+
+	// 2. Informers, and a probe of the API server for readiness.
 	cache.Start(ctx)
+	probe, err := cluster.NewProbe(cfg.RestConfig, cluster.ProbeOptions{Logger: log})
+	if err != nil {
+		return err
+	}
+	go probe.Run(ctx)
 	var synced atomic.Bool
 	go func() {
 		if cache.WaitForSync(ctx) {
@@ -54,13 +69,13 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 		}
 	}()
 	ready := func() error {
-		if synced.Load() {
-			return nil
+		if !synced.Load() {
+			return fmt.Errorf("informer caches not synced: %s", strings.Join(cache.Unsynced(), ", "))
 		}
-		return fmt.Errorf("informer caches not synced: %s", strings.Join(cache.Unsynced(), ", "))
+		return probe.Err()
 	}
 
-	// 2. Policies: compiled once here, then recompiled when PolicyDir changes.
+	// 3. Policies: compiled once here, then recompiled when PolicyDir changes.
 	engine, err := policy.New(ctx, policy.Options{Dir: cfg.PolicyDir, Logger: log})
 	if err != nil {
 		return fmt.Errorf("policies: %w", err)
@@ -71,15 +86,16 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 		}
 	}()
 
-	// 3. The write side.
+	// 4. The write side.
 	direct, err := directsink.New(cfg.RestConfig, directsink.Options{})
 	if err != nil {
 		return err
 	}
 
-	// 4. HTTP API.
-	app := api.New(api.Options{Reader: cache, Sink: direct, Policy: engine, Ready: ready, Logger: log, Version: cfg.Version})
-	return api.Serve(ctx, app, api.ServeOptions{
+	// 5. HTTP API, with the WebSocket stream and the metrics.
+	app := api.New(api.Options{Reader: cache, Sink: direct, Policy: engine, Ready: ready, Logger: log, Version: cfg.Version,
+		WebSocket: live.stream.Handler(), Metrics: live.metricsHandler()})
+	return live.serve(ctx, app, api.ServeOptions{
 		Address:         cfg.ListenAddress,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Logger:          log,

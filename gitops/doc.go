@@ -1,7 +1,74 @@
-// Package gitops will hold the GitOps sink: it renders a change set to
-// deterministic YAML files, commits them with go-git and pushes them (or
-// opens a pull request) for Flux or Argo CD to apply.
+// Package gitops is the GitOps sink: it renders a change set to
+// deterministic YAML files, commits them with go-git and pushes them to a
+// branch that Flux (a Kustomization) or Argo CD (a kustomize or directory
+// application) applies. It implements sink.Sink, so handlers run the same
+// pipeline in both modes.
 //
-// Not built yet: the console refuses --mode=gitops at start-up until this
-// package implements sink.Sink.
+// # Layout
+//
+// One file per object under a configurable root:
+//
+//	<root>/kustomization.yaml                      resources: namespaces (and _cluster)
+//	<root>/<namespace>/kustomization.yaml          resources: kind folders
+//	<root>/<namespace>/<kind>/kustomization.yaml   resources: <name>.yaml, sorted
+//	<root>/<namespace>/<kind>/<name>.yaml
+//	<root>/_cluster/<kind>/<name>.yaml             cluster-scoped objects
+//
+// Render writes sorted keys and drops status and what the API server sets
+// (uid, resourceVersion, generation, creationTimestamp, managedFields, the
+// kubectl last-applied annotation), so one intent is always the same bytes.
+// A folder's kustomization.yaml is rewritten when a file is added to or
+// removed from it; a folder left empty disappears, the root keeps an
+// empty one so that Flux prunes rather than fails. Fields people add to a
+// kustomization.yaml (patches, labels) are kept.
+//
+// # Path safety
+//
+// Names are validated before they become paths (ObjectPath): the
+// namespace must be a DNS-1123 label, the name a DNS-1123 subdomain and the
+// kind an identifier, which rules out "..", absolute paths, separators and
+// control characters. The sink has no work tree: it edits Git tree objects
+// in memory on top of the fetched head, so no write ever goes through a
+// filesystem path. The check an Lstat would make in a work tree is made on
+// the tree entries: a symlink, a submodule or a file at any component of a
+// target path (root included) is refused with a PathError.
+//
+// # Commits and concurrency
+//
+// Apply fetches the branch into the replica's clone (Options.CacheDir, a
+// bare repository fetched incrementally), lays the change onto the remote
+// head, and makes no commit if the tree did not change. Otherwise it
+// commits as the console (Options.AuthorName/AuthorEmail) with a message
+// that lists each object's action and ends with the trailers "Policy:"
+// (WithPolicyResult) and "Acting-User:" (WithUser), and pushes the new
+// objects with a compare-and-swap update: git receive-pack moves the
+// branch only if it still points at the commit the change was laid onto.
+// When another replica won the race, Apply fetches and lays the change
+// again onto the new head, with backoff, up to Options.MaxAttempts. It
+// never force-pushes, so no update is lost, and the history stays linear.
+// A remote that cannot be reached is ErrUnavailable (HTTP 503); the local
+// clone then holds nothing but unreferenced objects: its branch ref only
+// ever moves to what the remote accepted.
+//
+// Every entry of a committed result carries "git:<commit SHA>" in
+// ResourceVersion (CommitOf reads it back); the same value works as a
+// precondition (If-Match).
+//
+// # Secrets
+//
+// Secret values never land in Git in clear. With Options.Recipients, the
+// values under data and stringData of every Secret are SOPS-encrypted for
+// those age public keys, with sops' own packages, in the layout that
+// `sops --encrypt --age <recipient> --encrypted-regex '^(data|stringData)$'`
+// writes and that Flux's kustomize-controller decrypts natively
+// (spec.decryption.provider: sops, the age identity in a Secret). Without
+// recipients, a change set that carries a Secret with values is refused
+// with an UnencryptedSecretError: configure recipients, or reference an
+// existing Secret (auth.secretRef).
+//
+// # Pull requests
+//
+// Forge is the interface of the second flow (push a branch, open a pull
+// request); Gitea implements it. The Sink itself pushes to the target
+// branch.
 package gitops

@@ -53,6 +53,12 @@ type Options struct {
 	BodyLimit int
 	// ReadTimeout bounds reading one request. Default: 30s.
 	ReadTimeout time.Duration
+	// WebSocket serves GET /api/v1/ws, the live stream (package stream).
+	// Default: none, the route is not registered.
+	WebSocket fiber.Handler
+	// Metrics serves GET /metrics in the Prometheus text format. Default:
+	// none, the route is not registered.
+	Metrics fiber.Handler
 }
 
 func (o *Options) defaults() {
@@ -93,6 +99,9 @@ func New(opts Options) *fiber.App {
 
 	app.Get("/healthz", healthz())
 	app.Get("/readyz", readyz(opts.Ready))
+	if opts.Metrics != nil {
+		app.Get("/metrics", opts.Metrics)
+	}
 
 	v1 := app.Group("/api/v1")
 	v1.Get("/version", version(opts.Version))
@@ -114,6 +123,10 @@ func New(opts Options) *fiber.App {
 	v1.Get("/routes/:name", getRoute(d))
 	v1.Put("/routes/:name", updateRoute(d))
 	v1.Delete("/routes/:name", deleteRoute(d))
+
+	if opts.WebSocket != nil {
+		v1.Get("/ws", opts.WebSocket)
+	}
 
 	v1.Get("/templates", listTemplates())
 	v1.Get("/templates/:name", getTemplate())

@@ -24,6 +24,8 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/aigw-console/aigw-console/app"
+	"github.com/aigw-console/aigw-console/app/hub"
+	"github.com/aigw-console/aigw-console/app/stream"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -51,6 +53,8 @@ type options struct {
 	logLevel      string
 	logFormat     string
 	showVersion   bool
+	ws            app.WebSocketConfig
+	wsOrigins     string
 }
 
 func (o *options) register(fs *flag.FlagSet) {
@@ -62,6 +66,22 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "json", "json or text")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
+	o.registerWebSocket(fs)
+}
+
+// registerWebSocket registers the limits of the live stream, GET /api/v1/ws.
+func (o *options) registerWebSocket(fs *flag.FlagSet) {
+	fs.IntVar(&o.ws.History, "ws-history", hub.DefaultHistory, "events kept so that WebSocket clients can resume after a reconnect")
+	fs.IntVar(&o.ws.QueueLength, "ws-queue-length", hub.DefaultQueueLength, "undelivered events per WebSocket subscription before it is told to resync")
+	fs.IntVar(&o.ws.MaxConnections, "ws-max-connections", stream.DefaultMaxConnections, "open WebSocket connections in total; -1: no limit")
+	fs.IntVar(&o.ws.MaxConnectionsPerClient, "ws-max-connections-per-client", stream.DefaultMaxConnectionsPerClient, "open WebSocket connections per remote address; -1: no limit")
+	fs.IntVar(&o.ws.MaxSubscriptions, "ws-max-subscriptions", stream.DefaultMaxSubscriptions, "subscriptions per WebSocket connection")
+	fs.Int64Var(&o.ws.MaxMessageBytes, "ws-max-message-bytes", stream.DefaultMaxMessageBytes, "largest WebSocket message a client may send")
+	fs.StringVar(&o.wsOrigins, "ws-allowed-origins", "", "comma-separated browser origins allowed to open the WebSocket (* for any); empty: same origin only")
+	fs.DurationVar(&o.ws.PingInterval, "ws-ping-interval", stream.DefaultPingInterval, "how often the server pings WebSocket clients")
+	fs.DurationVar(&o.ws.PongTimeout, "ws-pong-timeout", stream.DefaultPongTimeout, "how long past a ping interval a silent WebSocket client is kept")
+	fs.DurationVar(&o.ws.WriteTimeout, "ws-write-timeout", stream.DefaultWriteTimeout, "how long one WebSocket message may take to write before the client is dropped")
+	fs.DurationVar(&o.ws.IdleTimeout, "ws-idle-timeout", stream.DefaultIdleTimeout, "WebSocket connections without a subscription for this long are closed")
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
@@ -98,7 +118,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		PolicyDir:     o.policyDir,
 		Logger:        logger,
 		Version:       version,
+		WebSocket:     o.ws,
 	}
+	cfg.WebSocket.AllowedOrigins = splitList(o.wsOrigins)
 	logger.Info("starting aigw-console", "version", version, "mode", cfg.Mode, "listen", cfg.ListenAddress, "apiServer", restCfg.Host)
 	return app.Run(ctx, cfg, nil)
 }
