@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,25 +12,14 @@ import (
 	"github.com/aigw-console/aigw-console/app/cluster"
 )
 
-// getJSON GETs url and decodes the JSON body into out; it returns the
-// response for status and header checks.
-func getJSON(t *testing.T, url string, out any) *http.Response {
+// getJSON GETs url and decodes the JSON body into out (when not nil).
+func getJSON(t *testing.T, url string, out any) response {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := call(t, "GET", url, nil)
 	if out != nil {
-		if err := json.Unmarshal(body, out); err != nil {
-			t.Fatalf("GET %s: decode %q: %v", url, body, err)
-		}
+		r.decode(t, out)
 	}
-	return resp
+	return r
 }
 
 type problem struct {
@@ -52,8 +39,8 @@ func TestConsoleServesResourcesFromTheCache(t *testing.T) {
 
 	t.Run("health and version answer", func(t *testing.T) {
 		for _, path := range []string{"/healthz", "/readyz"} {
-			if resp := getJSON(t, con.URL+path, nil); resp.StatusCode != http.StatusOK {
-				t.Errorf("GET %s: status %d, want 200", path, resp.StatusCode)
+			if resp := getJSON(t, con.URL+path, nil); resp.Status != http.StatusOK {
+				t.Errorf("GET %s: status %d, want 200", path, resp.Status)
 			}
 		}
 		var v struct{ Version string }
@@ -91,8 +78,8 @@ func TestConsoleServesResourcesFromTheCache(t *testing.T) {
 		}
 		var got unstructured.Unstructured
 		resp := getJSON(t, con.URL+"/api/v1/resources/aiservicebackends/by-hand?namespace="+ns, &got.Object)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("get: status %d", resp.StatusCode)
+		if resp.Status != http.StatusOK {
+			t.Fatalf("get: status %d", resp.Status)
 		}
 		if want := `"` + asb.GetResourceVersion() + `"`; resp.Header.Get("ETag") != want {
 			t.Errorf("ETag: got %q, want %q", resp.Header.Get("ETag"), want)
@@ -115,8 +102,8 @@ func TestConsoleServesResourcesFromTheCache(t *testing.T) {
 		for _, tc := range cases {
 			var p problem
 			resp := getJSON(t, con.URL+tc.path, &p)
-			if resp.StatusCode != tc.status || p.Status != tc.status || p.Code != tc.code || !strings.Contains(p.Detail, tc.text) {
-				t.Errorf("GET %s: got %d %+v, want %d %s containing %q", tc.path, resp.StatusCode, p, tc.status, tc.code, tc.text)
+			if resp.Status != tc.status || p.Status != tc.status || p.Code != tc.code || !strings.Contains(p.Detail, tc.text) {
+				t.Errorf("GET %s: got %d %+v, want %d %s containing %q", tc.path, resp.Status, p, tc.status, tc.code, tc.text)
 			}
 			if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
 				t.Errorf("GET %s: Content-Type %q", tc.path, ct)

@@ -733,13 +733,13 @@ func TestStreamLimitsAreWired(t *testing.T) {
 		return resp
 	}
 	t.Run("a second connection of one client is 429 problem+json with Retry-After", func(t *testing.T) {
-		resp := refused(nil)
+		resp := refused(nil) //nolint:bodyclose // refused closes it
 		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") != "5" || resp.Header.Get("Content-Type") != "application/problem+json" {
 			t.Errorf("HTTP %d, Retry-After %q, Content-Type %q", resp.StatusCode, resp.Header.Get("Retry-After"), resp.Header.Get("Content-Type"))
 		}
 	})
 	t.Run("a browser from another origin is 403", func(t *testing.T) {
-		if resp := refused(http.Header{"Origin": {"https://evil.example"}}); resp.StatusCode != http.StatusForbidden {
+		if resp := refused(http.Header{"Origin": {"https://evil.example"}}); resp.StatusCode != http.StatusForbidden { //nolint:bodyclose // refused closes it
 			t.Errorf("HTTP %d, want 403", resp.StatusCode)
 		}
 	})

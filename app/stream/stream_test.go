@@ -380,18 +380,27 @@ func TestAdmission(t *testing.T) {
 		}
 	})
 	t.Run("connections over the limits are refused before the upgrade", func(t *testing.T) {
-		f := start(t, hub.Options{}, Options{MaxConnections: 2, MaxConnectionsPerClient: 1})
-		f.dial(t, nil)
-		if got := dialStatus(f, nil); got != http.StatusTooManyRequests {
+		// The first connection is counted once its handler runs; a served
+		// subscription proves it has.
+		counted := func(f *fixture) {
+			c := f.dial(t, nil)
+			c.subscribe("s", []string{"backends"})
+			c.expect(TypeSubscribed, TypeSnapshot)
+		}
+		perClient := start(t, hub.Options{}, Options{MaxConnections: 2, MaxConnectionsPerClient: 1})
+		counted(perClient)
+		if got := dialStatus(perClient, nil); got != http.StatusTooManyRequests {
 			t.Errorf("second connection of one client: HTTP %d, want 429", got)
 		}
-		f.srv.opts.MaxConnectionsPerClient = -1
-		f.dial(t, nil)
-		if got := dialStatus(f, nil); got != http.StatusServiceUnavailable {
-			t.Errorf("third connection: HTTP %d, want 503", got)
+		total := start(t, hub.Options{}, Options{MaxConnections: 1, MaxConnectionsPerClient: -1})
+		counted(total)
+		if got := dialStatus(total, nil); got != http.StatusServiceUnavailable {
+			t.Errorf("connection over the total: HTTP %d, want 503", got)
 		}
-		if v := counterValue(t, f.reg, "aigw_console_websocket_connections_rejected_total"); v != 2 {
-			t.Errorf("rejected connections metric = %v, want 2", v)
+		for _, f := range []*fixture{perClient, total} {
+			if v := counterValue(t, f.reg, "aigw_console_websocket_connections_rejected_total"); v != 1 {
+				t.Errorf("rejected connections metric = %v, want 1", v)
+			}
 		}
 	})
 	t.Run("a plain GET is told to upgrade", func(t *testing.T) {
@@ -595,22 +604,27 @@ func TestBackpressure(t *testing.T) {
 	if tc, ok := stalled.ws.NetConn().(*net.TCPConn); ok {
 		_ = tc.SetReadBuffer(4 << 20)
 	}
+	// A snapshot the writer sent while the socket still took bytes may
+	// predate later overflows; the client converges on the last one, which
+	// must hold every object.
+	// Every event here adds a new object, so the client's view is the last
+	// resync snapshot plus the adds that follow it.
 	var sawResync bool
-	for {
+	have := -1
+	for have != n {
 		e, err := stalled.read(60 * time.Second) // a backlog of megabytes, checked against the schema
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("the stalled client never converged (it holds %d of %d objects): %v", have, n, err)
 		}
-		if e.Type == TypeResyncRequired {
+		switch {
+		case e.Type == TypeResyncRequired:
 			sawResync = true
-		}
-		if e.Type == TypeSnapshot && sawResync {
+		case e.Type == TypeSnapshot && sawResync:
 			var snap SnapshotData
 			_ = json.Unmarshal(e.Data, &snap)
-			if len(snap.Items) != n {
-				t.Errorf("resync snapshot has %d items, want %d", len(snap.Items), n)
-			}
-			break
+			have = len(snap.Items)
+		case e.Type == "resource_added" && have >= 0:
+			have++
 		}
 	}
 	if v := counterValue(t, f.reg, "aigw_console_websocket_resyncs_total"); v < 1 {
