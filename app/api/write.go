@@ -38,6 +38,8 @@ type writeResult struct {
 	PolicyRevision string `json:"policyRevision,omitempty"`
 	// Objects are the rendered objects (Secrets redacted), on dry runs.
 	Objects []map[string]any `json:"objects,omitempty"`
+	// GitOps says where the change was committed (GitOps mode only).
+	GitOps *sink.GitOps `json:"gitops,omitempty"`
 }
 
 // commit runs the shared tail of every write: Rego policies, then the sink
@@ -81,7 +83,7 @@ func (d *deps) commit(c *fiber.Ctx, ch change) (writeResult, error) {
 	if err != nil {
 		return writeResult{}, err
 	}
-	out := writeResult{DryRun: res.DryRun, Changes: res.Entries, Warnings: dec.Warn, PolicyRevision: dec.Revision}
+	out := writeResult{DryRun: res.DryRun, Changes: res.Entries, Warnings: dec.Warn, PolicyRevision: dec.Revision, GitOps: res.GitOps}
 	if out.Changes == nil {
 		out.Changes = []sink.Entry{}
 	}

@@ -111,6 +111,26 @@ type Result struct {
 	DryRun bool `json:"dryRun"`
 	// Entries lists each object's outcome in apply order, deletes last.
 	Entries []Entry `json:"entries"`
+	// GitOps says where a GitOps sink put the change; nil in direct mode,
+	// on dry runs and when nothing changed.
+	GitOps *GitOps `json:"gitops,omitempty"`
+}
+
+// GitOps is where a committed change went.
+type GitOps struct {
+	// Commit is the SHA of the commit that holds the change.
+	Commit string `json:"commit"`
+	// Branch is the branch the commit was pushed to: the target branch, or
+	// the change's own branch in the pull-request flow.
+	Branch string `json:"branch"`
+	// PullRequest is the pull request opened for the branch, if any.
+	PullRequest *PullRequest `json:"pullRequest,omitempty"`
+}
+
+// PullRequest is a pull (or merge) request opened on a forge.
+type PullRequest struct {
+	Number int64  `json:"number"`
+	URL    string `json:"url"`
 }
 
 // ConflictError reports fields that another field manager owns.
