@@ -26,6 +26,7 @@ import (
 	"github.com/aigw-console/aigw-console/app/provider"
 	"github.com/aigw-console/aigw-console/app/route"
 	"github.com/aigw-console/aigw-console/app/sink"
+	"github.com/aigw-console/aigw-console/app/syncstatus"
 	"github.com/aigw-console/aigw-console/policy"
 )
 
@@ -483,7 +484,7 @@ func TestOpenAPI(t *testing.T) {
 			{schema("AWSAuth"), typeOf(provider.AWSAuth{}), false},
 			{schema("AzureAuth"), typeOf(provider.AzureAuth{}), false},
 			{schema("GCPAuth"), typeOf(provider.GCPAuth{}), false},
-			{schema("Provider"), typeOf(provider.Provider{}), true},
+			{schema("Provider"), typeOf(syncedProvider{}), true},
 			{schema("ProviderSchemaView"), typeOf(provider.Schema{}), true},
 			{schema("ProviderEndpointView"), typeOf(provider.Endpoint{}), true},
 			{schema("ProviderAuthView"), typeOf(provider.AuthView{}), true},
@@ -494,7 +495,7 @@ func TestOpenAPI(t *testing.T) {
 			{schema("ProviderObjectRef"), typeOf(provider.ObjectRef{}), true},
 			{schema("ProviderStatus"), typeOf(provider.Status{}), true},
 			{schema("ProviderCondition"), typeOf(provider.Condition{}), true},
-			{schema("ProviderList"), typeOf(providerList{}), true},
+			{schema("ProviderList"), typeOf(syncedProviderList{}), true},
 			{schema("ProviderWriteResponse"), typeOf(providerWriteResponse{}), true},
 
 			{schema("RouteSpec"), typeOf(route.Spec{}), false},
@@ -504,11 +505,17 @@ func TestOpenAPI(t *testing.T) {
 			{schema("RouteBackend"), typeOf(route.Backend{}), true},
 			{schema("RouteTimeouts"), typeOf(route.Timeouts{}), true},
 			{schema("LLMRequestCost"), typeOf(route.LLMRequestCost{}), true},
-			{schema("Route"), typeOf(route.Route{}), true},
+			{schema("Route"), typeOf(syncedRoute{}), true},
 			{schema("RuleView"), typeOf(route.RuleView{}), true},
 			{schema("RouteStatus"), typeOf(route.Status{}), true},
 			{schema("Condition"), typeOf(metav1.Condition{}), true},
-			{schema("RouteList"), typeOf(routeList{}), true},
+			{schema("RouteList"), typeOf(syncedRouteList{}), true},
+
+			{schema("SyncReport"), typeOf(syncstatus.Report{}), true},
+			{schema("SyncApplier"), typeOf(syncstatus.Applier{}), true},
+			{schema("SyncCounts"), typeOf(syncstatus.Counts{}), true},
+			{schema("SyncObject"), typeOf(syncstatus.Object{}), true},
+			{schema("SyncSummary"), typeOf(syncstatus.Summary{}), true},
 			{schema("RouteWriteResponse"), typeOf(routeWriteResponse{}), true},
 
 			{schema("Template"), typeOf(provider.Template{}), true},

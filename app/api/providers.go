@@ -21,11 +21,6 @@ func providerKinds() []cluster.Kind {
 	return []cluster.Kind{cluster.Secret, cluster.Backend, cluster.BackendTLSPolicy, cluster.AIServiceBackend, cluster.BackendSecurityPolicy}
 }
 
-// providerList is the body of GET /api/v1/providers.
-type providerList struct {
-	Items []provider.Provider `json:"items"`
-}
-
 // providerWriteResponse is the body of POST/PUT/DELETE on providers.
 type providerWriteResponse struct {
 	// Provider is the provider as rendered by this request (for DELETE, as
@@ -63,11 +58,9 @@ func listProviders(d *deps) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		items := provider.ListFromObjects(namespaceObjects(d.reader, ns))
-		if items == nil {
-			items = []provider.Provider{}
-		}
-		return c.JSON(providerList{Items: items})
+		rep := d.syncReport(c)
+		items := provider.ListFromObjects(append(namespaceObjects(d.reader, ns), pendingObjects(rep, ns, providerKinds()...)...))
+		return c.JSON(syncedProviderList{Items: withProviderSync(rep, items...)})
 	}
 }
 
@@ -77,12 +70,19 @@ func getProvider(d *deps) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		rep := d.syncReport(c)
 		p, err := liveProvider(d.reader, ns, name)
+		if err != nil && rep != nil {
+			// In Git, not in the cluster yet: pending creation.
+			if pp, perr := provider.FromObjects(name, pendingObjects(rep, ns, providerKinds()...)); perr == nil {
+				p, err = pp, nil
+			}
+		}
 		if err != nil {
 			return err
 		}
 		c.Set(fiber.HeaderETag, `"`+p.ResourceVersion+`"`)
-		return c.JSON(p)
+		return c.JSON(withProviderSync(rep, p)[0])
 	}
 }
 

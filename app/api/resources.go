@@ -40,7 +40,7 @@ func listKinds() fiber.Handler {
 
 // listResources serves GET /api/v1/resources/{kind}?namespace=&labelSelector=
 // from the cache.
-func listResources(r Reader) fiber.Handler {
+func listResources(d *deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		k, err := kindParam(c)
 		if err != nil {
@@ -54,10 +54,11 @@ func listResources(r Reader) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		items := r.List(k, ns, sel)
+		rep := d.syncReport(c)
+		items := append(d.reader.List(k, ns, sel), matching(pendingObjects(rep, ns, k), sel)...)
 		out := resourceList{Kind: k.GVK.Kind + "List", Items: make([]map[string]any, 0, len(items))}
 		for _, u := range items {
-			out.Items = append(out.Items, u.Object)
+			out.Items = append(out.Items, withResourceSync(rep, k, u))
 		}
 		return c.JSON(out)
 	}
@@ -65,7 +66,7 @@ func listResources(r Reader) fiber.Handler {
 
 // getResource serves GET /api/v1/resources/{kind}/{name}?namespace= from
 // the cache, with the resourceVersion as ETag.
-func getResource(r Reader) fiber.Handler {
+func getResource(d *deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		k, err := kindParam(c)
 		if err != nil {
@@ -79,12 +80,13 @@ func getResource(r Reader) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		u, err := r.Get(k, ns, name)
+		rep := d.syncReport(c)
+		u, err := getOrPending(d.reader, rep, k, ns, name)
 		if err != nil {
 			return err
 		}
 		setETag(c, u)
-		return c.JSON(u.Object)
+		return c.JSON(withResourceSync(rep, k, u))
 	}
 }
 

@@ -20,6 +20,7 @@ type deps struct {
 	reader Reader
 	sink   sink.Sink
 	policy PolicyEvaluator
+	sync   SyncStatus // nil in direct mode
 }
 
 // Reader is the read side the handlers need: the shared informer cache.
@@ -59,6 +60,10 @@ type Options struct {
 	// Metrics serves GET /metrics in the Prometheus text format. Default:
 	// none, the route is not registered.
 	Metrics fiber.Handler
+	// Sync reports the sync status in GitOps mode: views carry "sync",
+	// lists add objects pending creation, GET /api/v1/sync answers.
+	// Default: none (direct mode; GET /api/v1/sync is 404).
+	Sync SyncStatus
 }
 
 func (o *Options) defaults() {
@@ -95,7 +100,7 @@ func New(opts Options) *fiber.App {
 		Immutable: true,
 	})
 	app.Use(recover.New())
-	d := &deps{reader: opts.Reader, sink: opts.Sink, policy: opts.Policy}
+	d := &deps{reader: opts.Reader, sink: opts.Sink, policy: opts.Policy, sync: opts.Sync}
 
 	app.Get("/healthz", healthz())
 	app.Get("/readyz", readyz(opts.Ready))
@@ -107,8 +112,8 @@ func New(opts Options) *fiber.App {
 	v1.Get("/version", version(opts.Version))
 	v1.Get("/openapi.json", openAPIDocument())
 	v1.Get("/resources", listKinds())
-	v1.Get("/resources/:kind", listResources(opts.Reader))
-	v1.Get("/resources/:kind/:name", getResource(opts.Reader))
+	v1.Get("/resources/:kind", listResources(d))
+	v1.Get("/resources/:kind/:name", getResource(d))
 	v1.Put("/resources/:kind/:name", applyResource(d))
 	v1.Delete("/resources/:kind/:name", deleteResource(d))
 
@@ -123,6 +128,8 @@ func New(opts Options) *fiber.App {
 	v1.Get("/routes/:name", getRoute(d))
 	v1.Put("/routes/:name", updateRoute(d))
 	v1.Delete("/routes/:name", deleteRoute(d))
+
+	v1.Get("/sync", getSync(d))
 
 	if opts.WebSocket != nil {
 		v1.Get("/ws", opts.WebSocket)

@@ -12,11 +12,6 @@ import (
 	"github.com/aigw-console/aigw-console/app/sink"
 )
 
-// routeList is the body of GET /api/v1/routes.
-type routeList struct {
-	Items []route.Route `json:"items"`
-}
-
 // routeWriteResponse is the body of POST/PUT/DELETE on routes.
 type routeWriteResponse struct {
 	// Route is the route as rendered by this request (for DELETE, as it
@@ -31,14 +26,15 @@ func listRoutes(d *deps) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		objs := d.reader.List(cluster.AIGatewayRoute, ns, nil)
-		out := routeList{Items: make([]route.Route, 0, len(objs))}
+		rep := d.syncReport(c)
+		objs := append(d.reader.List(cluster.AIGatewayRoute, ns, nil), pendingObjects(rep, ns, cluster.AIGatewayRoute)...)
+		out := syncedRouteList{Items: make([]syncedRoute, 0, len(objs))}
 		for _, u := range objs {
 			r, err := route.FromObject(u)
 			if err != nil {
 				return err
 			}
-			out.Items = append(out.Items, r)
+			out.Items = append(out.Items, withRouteSync(rep, r))
 		}
 		return c.JSON(out)
 	}
@@ -50,7 +46,8 @@ func getRoute(d *deps) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		u, err := d.reader.Get(cluster.AIGatewayRoute, ns, name)
+		rep := d.syncReport(c)
+		u, err := getOrPending(d.reader, rep, cluster.AIGatewayRoute, ns, name)
 		if err != nil {
 			return err
 		}
@@ -59,7 +56,7 @@ func getRoute(d *deps) fiber.Handler {
 			return err
 		}
 		setETag(c, u)
-		return c.JSON(r)
+		return c.JSON(withRouteSync(rep, r))
 	}
 }
 
