@@ -45,6 +45,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// WebSocket configures the live stream. Default: see WebSocketConfig.
 	WebSocket WebSocketConfig
+	// Sync configures the sync status of GitOps mode. Default: see
+	// SyncConfig.
+	Sync SyncConfig
 }
 
 // DefaultListenAddress is where the console listens unless told otherwise.
@@ -66,6 +69,9 @@ func (c *Config) defaults() error {
 		return fmt.Errorf("config: mode %q is not available yet; use %q", c.Mode, ModeDirect)
 	default:
 		return fmt.Errorf("config: unknown mode %q (want %q or %q)", c.Mode, ModeDirect, ModeGitOps)
+	}
+	if err := c.Sync.validate(); err != nil {
+		return err
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -14,12 +14,14 @@ import (
 	"github.com/aigw-console/aigw-console/app/cluster"
 	"github.com/aigw-console/aigw-console/app/hub"
 	"github.com/aigw-console/aigw-console/app/stream"
+	"github.com/aigw-console/aigw-console/app/syncstatus"
 	"github.com/aigw-console/aigw-console/app/watch"
 )
 
 // live is the read path to dashboards, watcher → hub → stream, and the
 // metrics registry it reports to.
 type live struct {
+	events  *hub.Hub // the sync status of GitOps mode publishes here too
 	stream  *stream.Server
 	metrics *prometheus.Registry
 }
@@ -36,7 +38,7 @@ func newLive(cache *cluster.Cache, cfg Config) (*live, error) {
 	}
 	ws := cfg.WebSocket
 	srv, err := stream.New(events, stream.Options{
-		Kinds:                   watch.Kinds(),
+		Kinds:                   streamKinds(cfg.Mode),
 		MaxConnections:          ws.MaxConnections,
 		MaxConnectionsPerClient: ws.MaxConnectionsPerClient,
 		MaxSubscriptions:        ws.MaxSubscriptions,
@@ -52,7 +54,16 @@ func newLive(cache *cluster.Cache, cfg Config) (*live, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &live{stream: srv, metrics: reg}, nil
+	return &live{events: events, stream: srv, metrics: reg}, nil
+}
+
+// streamKinds are the kinds clients may subscribe to: sync only in GitOps
+// mode.
+func streamKinds(m Mode) []string {
+	if m == ModeGitOps {
+		return append(watch.Kinds(), syncstatus.KindSync)
+	}
+	return watch.Kinds()
 }
 
 // metricsHandler serves the registry at GET /metrics.

@@ -135,7 +135,8 @@ type ErrorData struct {
 // EventType is the message type of an event: provider_created,
 // provider_updated and provider_deleted for "providers"; route_created,
 // route_updated and route_deleted for "routes"; resource_added,
-// resource_modified and resource_deleted for every raw kind.
+// resource_modified and resource_deleted for every raw kind; sync_created,
+// sync_updated and sync_deleted for "sync" (GitOps mode).
 func EventType(kind string, op hub.Op) string {
 	prefix, verbs := "resource_", [...]string{"added", "modified", "deleted"}
 	switch kind {
@@ -143,6 +144,8 @@ func EventType(kind string, op hub.Op) string {
 		prefix, verbs = "provider_", [...]string{"created", "updated", "deleted"}
 	case "routes":
 		prefix, verbs = "route_", [...]string{"created", "updated", "deleted"}
+	case "sync":
+		prefix, verbs = "sync_", [...]string{"created", "updated", "deleted"}
 	}
 	switch op {
 	case hub.Added:
