@@ -91,9 +91,14 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 	if err != nil {
 		return err
 	}
+	writes, closeWrites, err := writeSink(ctx, cfg, direct)
+	if err != nil {
+		return err
+	}
+	defer closeWrites()
 
 	// 5. HTTP API, with the WebSocket stream and the metrics.
-	app := api.New(api.Options{Reader: cache, Sink: direct, Policy: engine, Ready: ready, Logger: log, Version: cfg.Version,
+	app := api.New(api.Options{Reader: cache, Sink: writes, Policy: engine, Ready: ready, Logger: log, Version: cfg.Version,
 		WebSocket: live.stream.Handler(), Metrics: live.metricsHandler()})
 	return live.serve(ctx, app, api.ServeOptions{
 		Address:         cfg.ListenAddress,
