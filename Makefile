@@ -39,7 +39,7 @@ test: tools ## Unit, integration and e2e tests against the real local control pl
 ##@ Development
 
 .PHONY: tools
-tools: $(BIN)/kube-apiserver $(BIN)/etcd $(BIN)/kubectl $(BIN)/helm ## Build kube-apiserver, etcd, kubectl and helm from the Go module proxy into .local/bin (cached).
+tools: $(BIN)/kube-apiserver $(BIN)/etcd $(BIN)/kubectl $(BIN)/helm flux-tools gitea ## Build kube-apiserver, etcd, kubectl, helm, Flux's source-/kustomize-controller and Gitea from the Go module proxy into .local/bin (cached).
 
 $(BIN)/kube-apiserver: $(TOOLS_SRC)
 	@mkdir -p $(BIN)
@@ -52,6 +52,30 @@ $(BIN)/kubectl: $(TOOLS_SRC)
 $(BIN)/etcd: $(TOOLS_SRC)
 	@mkdir -p $(BIN)
 	cd e2e/tools && CGO_ENABLED=0 go build -ldflags '-s -w' -o $@ ./etcd
+
+# Flux v1.9.6 (e2e/flux) and Gitea v1.26.0 (e2e/gitea), each from its own
+# module under e2e/tools so that their dependency trees stay out of go.mod.
+FLUX_SRC  := e2e/tools/flux/go.mod e2e/tools/flux/go.sum
+GITEA_SRC := e2e/tools/gitea/go.mod e2e/tools/gitea/go.sum
+
+.PHONY: flux-tools
+flux-tools: $(BIN)/source-controller $(BIN)/kustomize-controller ## Build Flux's source-controller and kustomize-controller v1.9.6 into .local/bin (about 2 min each).
+
+$(BIN)/source-controller: $(FLUX_SRC)
+	@mkdir -p $(BIN)
+	cd e2e/tools/flux && CGO_ENABLED=0 go build -ldflags '-s -w' -o $@ github.com/fluxcd/source-controller
+
+$(BIN)/kustomize-controller: $(FLUX_SRC)
+	@mkdir -p $(BIN)
+	cd e2e/tools/flux && CGO_ENABLED=0 go build -ldflags '-s -w' -o $@ github.com/fluxcd/kustomize-controller
+
+.PHONY: gitea
+gitea: $(BIN)/gitea ## Build Gitea v1.26.0 (cgo, sqlite) into .local/bin (about 4 min).
+
+$(BIN)/gitea: $(GITEA_SRC)
+	@mkdir -p $(BIN)
+	cd e2e/tools/gitea && CGO_ENABLED=1 go build -tags 'sqlite sqlite_unlock_notify' \
+	  -ldflags '-s -w -X main.Version=1.26.0 -X "main.Tags=sqlite sqlite_unlock_notify"' -o $@ code.gitea.io/gitea
 
 # Helm for the chart tests (e2e/chart pins the same version). The -X flags are
 # those of Helm's own Makefile: without them `helm template` assumes

@@ -45,6 +45,8 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// WebSocket configures the live stream. Default: see WebSocketConfig.
 	WebSocket WebSocketConfig
+	// GitOps configures the repository of --mode gitops.
+	GitOps GitOpsConfig
 	// Sync configures the sync status of GitOps mode. Default: see
 	// SyncConfig.
 	Sync SyncConfig
@@ -66,7 +68,9 @@ func (c *Config) defaults() error {
 	switch c.Mode {
 	case ModeDirect:
 	case ModeGitOps:
-		return fmt.Errorf("config: mode %q is not available yet; use %q", c.Mode, ModeDirect)
+		if err := c.GitOps.validate(); err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
 	default:
 		return fmt.Errorf("config: unknown mode %q (want %q or %q)", c.Mode, ModeDirect, ModeGitOps)
 	}

@@ -91,10 +91,19 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 	if err != nil {
 		return err
 	}
+	writes, closeWrites, err := writeSink(ctx, cfg, direct)
+	if err != nil {
+		return err
+	}
+	defer closeWrites()
+	syncStatus, writes, err := withSyncStatus(ctx, cfg, writes, cache, dyn, live.events)
+	if err != nil {
+		return err
+	}
 
 	// 5. HTTP API, with the WebSocket stream and the metrics.
-	app := api.New(api.Options{Reader: cache, Sink: direct, Policy: engine, Ready: ready, Logger: log, Version: cfg.Version,
-		WebSocket: live.stream.Handler(), Metrics: live.metricsHandler()})
+	app := api.New(api.Options{Reader: cache, Sink: writes, Policy: engine, Ready: ready, Logger: log, Version: cfg.Version,
+		WebSocket: live.stream.Handler(), Metrics: live.metricsHandler(), Sync: syncStatus})
 	return live.serve(ctx, app, api.ServeOptions{
 		Address:         cfg.ListenAddress,
 		ShutdownTimeout: cfg.ShutdownTimeout,

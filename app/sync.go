@@ -2,25 +2,35 @@ package app
 
 import (
 	"context"
-	"log/slog"
+	"fmt"
 
 	"k8s.io/client-go/dynamic"
 
+	"github.com/aigw-console/aigw-console/app/api"
 	"github.com/aigw-console/aigw-console/app/cluster"
 	"github.com/aigw-console/aigw-console/app/sink"
 	"github.com/aigw-console/aigw-console/app/syncstatus"
 	"github.com/aigw-console/aigw-console/gitops"
 )
 
-// newSyncStatus builds the sync status of GitOps mode over the Git sink's
-// own clone and the shared cache, publishing "sync" events to pub, and
-// starts keeping it current until ctx ends. It returns the tracker (for
-// api.Options.Sync) and the sink to hand to the API: the Git sink, kicking
-// the tracker right after every commit.
-func newSyncStatus(ctx context.Context, cfg SyncConfig, git *gitops.Sink, root string, cache *cluster.Cache,
-	dyn dynamic.Interface, pub syncstatus.Publisher, log *slog.Logger,
-) (*syncstatus.Tracker, sink.Sink, error) {
-	if err := cfg.validate(); err != nil {
+// withSyncStatus adds the sync status of GitOps mode: a tracker over the
+// Git sink's own clone and the shared cache, publishing "sync" events to
+// pub and kept current until ctx ends. It returns the tracker for
+// api.Options.Sync (nil in direct mode) and the sink to hand to the API:
+// writes, kicking the tracker right after every commit.
+func withSyncStatus(ctx context.Context, cfg Config, writes sink.Sink, cache *cluster.Cache, dyn dynamic.Interface,
+	pub syncstatus.Publisher,
+) (api.SyncStatus, sink.Sink, error) {
+	w, ok := writes.(*gitOpsWriter)
+	if cfg.Mode != ModeGitOps || !ok {
+		return nil, writes, nil
+	}
+	git, ok := w.git.(*gitops.Sink)
+	if !ok {
+		return nil, nil, fmt.Errorf("sync status: the GitOps writer has no Git sink")
+	}
+	sc := cfg.Sync
+	if err := sc.validate(); err != nil {
 		return nil, nil, err
 	}
 	history, err := git.History(gitops.HistoryOptions{})
@@ -28,9 +38,9 @@ func newSyncStatus(ctx context.Context, cfg SyncConfig, git *gitops.Sink, root s
 		return nil, nil, err
 	}
 	opts := syncstatus.Options{History: history, Live: cache, Source: cache, Publisher: pub,
-		Grace: cfg.Grace, Interval: cfg.Interval, Branch: git.Branch(), Path: root, Logger: log}
-	if cfg.FluxKustomization != "" {
-		ns, name, _ := syncstatus.ParseKustomization(cfg.FluxKustomization)
+		Grace: sc.Grace, Interval: sc.Interval, Branch: git.Branch(), Path: git.Root(), Logger: cfg.Logger}
+	if sc.FluxKustomization != "" {
+		ns, name, _ := syncstatus.ParseKustomization(sc.FluxKustomization)
 		opts.Applier = &syncstatus.Flux{Client: dyn, Namespace: ns, Name: name}
 	}
 	tracker, err := syncstatus.New(opts)
@@ -38,7 +48,7 @@ func newSyncStatus(ctx context.Context, cfg SyncConfig, git *gitops.Sink, root s
 		return nil, nil, err
 	}
 	go tracker.Run(ctx)
-	return tracker, kickingSink{Sink: git, tracker: tracker}, nil
+	return tracker, kickingSink{Sink: writes, tracker: tracker}, nil
 }
 
 // kickingSink asks the tracker for a new report after every commit.
@@ -47,6 +57,7 @@ type kickingSink struct {
 	tracker *syncstatus.Tracker
 }
 
+// Apply implements sink.Sink.
 func (k kickingSink) Apply(ctx context.Context, cs sink.ChangeSet) (sink.Result, error) {
 	res, err := k.Sink.Apply(ctx, cs)
 	if err == nil && !res.DryRun {

@@ -78,7 +78,7 @@ func TestConcurrentReplicas(t *testing.T) {
 		}
 	}
 	g.git(t, "fsck", "--strict", "--no-dangling")
-	t.Logf("%d changes from 2 replicas: %d pushes accepted or refused by the server", n, g.pushes.Load())
+	t.Logf("%d changes from 2 replicas: %d pushes accepted or refused by the server", n, g.srv.Pushes())
 }
 
 // TestRaceLostAtTheServer makes another writer push between the sink's
@@ -97,13 +97,13 @@ func TestRaceLostAtTheServer(t *testing.T) {
 		run(t, wt, "git", "commit", "--quiet", "-m", "someone else")
 		run(t, wt, "git", "push", "--quiet", g.Dir, "HEAD:main")
 	}
-	g.beforePush.Store(&other)
+	g.srv.BeforeNextPush(other)
 
 	res := apply(t, s, sink.ChangeSet{Apply: []*unstructured.Unstructured{backend("team-a", "second", "second.example.com")}})
-	if g.beforePush.Load() != nil {
+	if g.srv.BeforePushPending() {
 		t.Fatal("the other writer never ran")
 	}
-	if got := g.pushes.Load(); got != 3 {
+	if got := g.srv.Pushes(); got != 3 {
 		t.Errorf("receive-pack requests = %d, want 3 (seed, refused, retried)", got)
 	}
 	if got := g.git(t, "log", "--first-parent", "--format=%s", "main"); got != "aigw-console: change 1 object(s)\nsomeone else\naigw-console: change 1 object(s)\n" {

@@ -16,7 +16,7 @@ import (
 // Forge opens pull requests on a Git hosting service. It is the second
 // flow of GitOps mode: push a branch, then ask for a review, instead of
 // pushing to the target branch. GitHub, GitLab and Gitea implement it
-// behind the same interface; NewGitea is the first.
+// behind the same interface (NewGitea, NewGitHub, NewGitLab).
 type Forge interface {
 	// OpenPullRequest opens a pull request (a merge request on GitLab)
 	// from pr.Head into pr.Base and returns where people review it.
@@ -100,43 +100,117 @@ func NewGitea(opts GiteaOptions) (*Gitea, error) {
 	return &Gitea{opts: opts, base: u}, nil
 }
 
-// OpenPullRequest implements Forge.
+// OpenPullRequest implements Forge. When a pull request for the same
+// head and base is open already (409), Gitea's
+// GET /api/v1/repos/{owner}/{repo}/pulls/{base}/{head} returns it; if
+// that fails too, the 409 is the answer.
 func (g *Gitea) OpenPullRequest(ctx context.Context, pr PullRequest) (OpenedPullRequest, error) {
-	const op = "open pull request"
-	body, err := json.Marshal(map[string]string{"head": pr.Head, "base": pr.Base, "title": pr.Title, "body": pr.Body})
-	if err != nil {
-		return OpenedPullRequest{}, err
-	}
-	endpoint := g.base.JoinPath("api", "v1", "repos", g.opts.Owner, g.opts.Repo, "pulls")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint.String(), bytes.NewReader(body))
-	if err != nil {
-		return OpenedPullRequest{}, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Authorization", "token "+g.opts.Token)
-	res, err := g.opts.Client.Do(req)
-	if err != nil {
-		return OpenedPullRequest{}, &ForgeError{Op: op, Err: err}
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	if err != nil {
-		return OpenedPullRequest{}, &ForgeError{Op: op, Err: err}
-	}
-	if res.StatusCode != http.StatusCreated {
-		var msg struct {
-			Message string `json:"message"`
-		}
-		_ = json.Unmarshal(raw, &msg)
-		return OpenedPullRequest{}, &ForgeError{Op: op, Status: res.StatusCode, Message: oneLine(msg.Message, 300)}
-	}
+	h := http.Header{"Authorization": {"token " + g.opts.Token}}
 	var out struct {
 		Number  int64  `json:"number"`
 		HTMLURL string `json:"html_url"`
 	}
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return OpenedPullRequest{}, &ForgeError{Op: op, Status: res.StatusCode, Message: "unreadable answer", Err: err}
+	body := map[string]string{"head": pr.Head, "base": pr.Base, "title": pr.Title, "body": pr.Body}
+	endpoint := g.base.JoinPath("api", "v1", "repos", g.opts.Owner, g.opts.Repo, "pulls")
+	err := forgeCallStatus(ctx, g.opts.Client, "open pull request", http.MethodPost, endpoint.String(), h, body, http.StatusCreated, &out)
+	var fe *ForgeError
+	if errors.As(err, &fe) && fe.Status == http.StatusConflict {
+		existing := endpoint.JoinPath(pr.Base, pr.Head)
+		if ferr := forgeCallStatus(ctx, g.opts.Client, "find the open pull request", http.MethodGet, existing.String(), h, nil, http.StatusOK, &out); ferr == nil {
+			err = nil
+		}
+	}
+	if err != nil {
+		return OpenedPullRequest{}, err
 	}
 	return OpenedPullRequest{Number: out.Number, URL: out.HTMLURL}, nil
+}
+
+// forgeCallStatus sends one JSON request to a forge's API and decodes the
+// answer into out when the status is want. Any other status is a
+// ForgeError with the forge's own message; the request's headers (the
+// token) never appear in an error.
+func forgeCallStatus(ctx context.Context, c *http.Client, op, method, endpoint string, h http.Header, in any, want int, out any) error {
+	var body io.Reader
+	if in != nil {
+		raw, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, endpoint, body)
+	if err != nil {
+		return &ForgeError{Op: op, Err: errors.New("invalid request URL")}
+	}
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return &ForgeError{Op: op, Err: transportError(err)}
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if err != nil {
+		return &ForgeError{Op: op, Err: transportError(err)}
+	}
+	if res.StatusCode != want {
+		return &ForgeError{Op: op, Status: res.StatusCode, Message: forgeMessage(raw)}
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return &ForgeError{Op: op, Status: res.StatusCode, Message: "unreadable answer", Err: err}
+	}
+	return nil
+}
+
+// forgeMessage reads the message of a forge's error answer: GitHub's
+// {"message", "errors":[{"message"}]}, GitLab's {"message": string or
+// list or object, "error"} and Gitea's {"message"}.
+func forgeMessage(raw []byte) string {
+	var msg struct {
+		Message any    `json:"message"`
+		Error   string `json:"error"`
+		Errors  []struct {
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	_ = json.Unmarshal(raw, &msg)
+	var parts []string
+	switch m := msg.Message.(type) {
+	case string:
+		parts = append(parts, m)
+	case []any:
+		for _, p := range m {
+			parts = append(parts, fmt.Sprint(p))
+		}
+	case map[string]any:
+		b, _ := json.Marshal(m)
+		parts = append(parts, string(b))
+	}
+	if msg.Error != "" {
+		parts = append(parts, msg.Error)
+	}
+	for _, e := range msg.Errors {
+		if e.Message != "" {
+			parts = append(parts, e.Message)
+		}
+	}
+	return oneLine(strings.Join(parts, "; "), 300)
+}
+
+// transportError keeps what failed but drops the URL, which a forge URL
+// could carry credentials in.
+func transportError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s %s: %w", ue.Op, redact(ue.URL), ue.Err)
+	}
+	return err
 }

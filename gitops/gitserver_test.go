@@ -1,28 +1,19 @@
 package gitops
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"flag"
 	"fmt"
-	"io"
-	"io/fs"
-	"net/http"
-	"net/http/cgi"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
-)
 
-// gitHTTPBackend is git's own smart-HTTP server (Debian's git package).
-const gitHTTPBackend = "/usr/lib/git-core/git-http-backend"
+	"github.com/aigw-console/aigw-console/e2e/gitserver"
+)
 
 var (
 	// testRoot holds every bare repository and every local clone the tests
@@ -40,8 +31,8 @@ var (
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	if _, err := os.Stat(gitHTTPBackend); err != nil {
-		fmt.Fprintf(os.Stderr, "gitops tests need a real Git server: %s is missing (apt-get install git)\n", gitHTTPBackend)
+	if err := gitserver.Available(); err != nil {
+		fmt.Fprintln(os.Stderr, "gitops tests need a real Git server:", err)
 		os.Exit(1)
 	}
 	dir, err := os.MkdirTemp("", "gitops-test-")
@@ -74,22 +65,12 @@ func newDir(t testing.TB, name string) string {
 	return d
 }
 
-// gitServer is a real Git server: git-http-backend behind Go's CGI
-// handler, serving one bare repository over smart HTTP on 127.0.0.1.
+// gitServer is one empty bare repository on a real Git server
+// (e2e/gitserver: git-http-backend over smart HTTP on 127.0.0.1), under
+// testRoot so that TestMain scans it.
 type gitServer struct {
-	URL  string // clone URL of the repository
-	Dir  string // the bare repository
-	srv  *httptest.Server
-	down atomic.Bool // answer 503 to everything
-	// downPush answers 503 to pushes only.
-	downPush atomic.Bool
-	// user and password, when set, are required (basic auth).
-	user, password string
-	// pushes counts receive-pack requests.
-	pushes atomic.Int64
-	// beforePush, when set, runs before a receive-pack request is served
-	// (once: it is cleared when taken).
-	beforePush atomic.Pointer[func()]
+	*gitserver.Repo
+	srv *gitserver.Server
 }
 
 func newGitServer(t testing.TB) *gitServer {
@@ -99,137 +80,51 @@ func newGitServer(t testing.TB) *gitServer {
 
 func startGitServer(t testing.TB, user, password string) *gitServer {
 	t.Helper()
-	root := newDir(t, "remote-"+t.Name())
-	g := &gitServer{Dir: filepath.Join(root, "repo.git"), user: user, password: password}
-	run(t, root, "git", "init", "--quiet", "--bare", "--initial-branch=main", g.Dir)
-	run(t, g.Dir, "git", "config", "http.receivepack", "true")
-	backend := &cgi.Handler{
-		Path: gitHTTPBackend,
-		Env:  []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1"},
-		// git prints "cannot lock ref" for every refused race; the tests
-		// count outcomes instead.
-		Stderr: io.Discard,
-	}
-	g.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		push := strings.HasSuffix(r.URL.Path, "/git-receive-pack") || r.URL.Query().Get("service") == "git-receive-pack"
-		if g.down.Load() || (push && g.downPush.Load()) {
-			http.Error(w, "down for the test", http.StatusServiceUnavailable)
-			return
-		}
-		if g.user != "" {
-			u, p, ok := r.BasicAuth()
-			if !ok || u != g.user || p != g.password {
-				w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
-				http.Error(w, "unauthorized", http.StatusUnauthorized)
-				return
-			}
-		}
-		if push && r.Method == http.MethodPost {
-			g.pushes.Add(1)
-			if f := g.beforePush.Swap(nil); f != nil {
-				(*f)()
-			}
-		}
-		backend.ServeHTTP(w, r)
-	}))
-	t.Cleanup(g.srv.Close)
-	g.URL = g.srv.URL + "/repo.git"
-	return g
+	srv := gitserver.Start(t, gitserver.Options{Root: newDir(t, "remote-"+t.Name()), User: user, Password: password})
+	return &gitServer{Repo: srv.NewRepo(t, "repo.git"), srv: srv}
 }
 
 // git runs git in the bare repository and returns its output.
-func (g *gitServer) git(t testing.TB, args ...string) string {
-	t.Helper()
-	return run(t, g.Dir, "git", args...)
-}
+func (g *gitServer) git(t testing.TB, args ...string) string { t.Helper(); return g.Git(t, args...) }
 
 // head returns the SHA of main ("" when the branch does not exist).
-func (g *gitServer) head(t testing.TB) string {
-	t.Helper()
-	out, err := exec.Command("git", "-C", g.Dir, "rev-parse", "--verify", "--quiet", "refs/heads/main").Output()
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(out))
-}
+func (g *gitServer) head(t testing.TB) string { t.Helper(); return g.Head(t, "main") }
 
 // files lists the files of main.
-func (g *gitServer) files(t testing.TB) []string {
-	t.Helper()
-	if g.head(t) == "" {
-		return nil
-	}
-	return strings.Fields(g.git(t, "ls-tree", "-r", "--name-only", "main"))
-}
+func (g *gitServer) files(t testing.TB) []string { t.Helper(); return g.Files(t, "main") }
 
 // show returns a file of main.
 func (g *gitServer) show(t testing.TB, path string) string {
 	t.Helper()
-	return g.git(t, "show", "main:"+path)
+	return g.Show(t, "main", path)
 }
 
 // commits counts the first-parent history of main.
-func (g *gitServer) commits(t testing.TB) int {
-	t.Helper()
-	if g.head(t) == "" {
-		return 0
-	}
-	return len(strings.Fields(g.git(t, "rev-list", "--first-parent", "main")))
-}
+func (g *gitServer) commits(t testing.TB) int { t.Helper(); return g.Commits(t, "main") }
 
-// checkout clones main with the git CLI into a new work tree.
+// checkout clones main with the git CLI into a new work tree under testRoot.
 func (g *gitServer) checkout(t testing.TB) string {
 	t.Helper()
 	dir := newDir(t, "checkout-"+t.Name())
-	run(t, dir, "git", "clone", "--quiet", "--branch", "main", g.URL, "wt")
+	run(t, dir, "git", "clone", "--quiet", "--branch", "main", g.URLWithAuth(), "wt")
 	return filepath.Join(dir, "wt")
 }
 
 func run(t testing.TB, dir, name string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=test", "GIT_AUTHOR_EMAIL=test@example.com",
-		"GIT_COMMITTER_NAME=test", "GIT_COMMITTER_EMAIL=test@example.com")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s %s: %v: %s", name, strings.Join(args, " "), err, stderr.String())
+	if name != "git" {
+		t.Fatalf("run: only git is supported, not %s", name)
 	}
-	return string(out)
+	return gitserver.Git(t, dir, args...)
 }
 
 // scanForCanary reads every object of every Git repository under dir
 // (reachable or not: failed attempts leave objects behind too) and fails
 // if one holds the canary, in clear or base64.
 func scanForCanary(dir string) (repos, objects int, err error) {
-	needles := [][]byte{[]byte(canary), []byte(base64.StdEncoding.EncodeToString([]byte(canary)))}
-	var mu sync.Mutex
-	walkErr := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.IsDir() {
-			return err
-		}
-		if _, err := os.Stat(filepath.Join(p, "objects")); err != nil {
-			return nil
-		}
-		if _, err := os.Stat(filepath.Join(p, "HEAD")); err != nil {
-			return nil
-		}
-		out, err := exec.Command("git", "-C", p, "cat-file", "--batch-all-objects", "--batch").Output()
-		if err != nil {
-			return fmt.Errorf("%s: git cat-file: %w", p, err)
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		repos++
-		objects += bytes.Count(out, []byte("\n")) // a rough count, for the report
-		for _, n := range needles {
-			if bytes.Contains(out, n) {
-				return fmt.Errorf("%s: a Secret value is in a Git object", p)
-			}
-		}
-		return filepath.SkipDir
-	})
-	return repos, objects, walkErr
+	scan, err := gitserver.ScanHistory(dir, canary, base64.StdEncoding.EncodeToString([]byte(canary)))
+	if err == nil {
+		err = scan.Err()
+	}
+	return scan.Repos, scan.Objects, err
 }

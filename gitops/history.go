@@ -154,6 +154,9 @@ func (s *Sink) Fetch(ctx context.Context) error {
 // Branch is the branch the sink commits to.
 func (s *Sink) Branch() string { return s.opts.Branch }
 
+// Root is the folder of the repository the sink owns (clean).
+func (s *Sink) Root() string { return s.root }
+
 // Read returns the snapshot at the current head, fetching first when
 // fetch is set (and Options.Fetch exists). An unchanged head costs a ref
 // read; a moved head costs a look at the new commits only (or a full walk

@@ -122,7 +122,10 @@ func (r *repo) fetch(ctx context.Context) (plumbing.Hash, error) {
 // has base). The update is a compare-and-swap: git receive-pack refuses it
 // if the branch no longer points at base, and it is never forced, so a
 // concurrent change is never overwritten. A refused update is errRejected.
-func (r *repo) push(ctx context.Context, base, commit plumbing.Hash, objects []plumbing.Hash) (err error) {
+//
+// ref is the branch to move: the target branch (whose tracking ref then
+// follows), or a new branch of the pull-request flow (base zero: created).
+func (r *repo) push(ctx context.Context, ref plumbing.ReferenceName, base, commit plumbing.Hash, objects []plumbing.Hash) (err error) {
 	auth, err := r.auth.method(r.url)
 	if err != nil {
 		return err
@@ -148,11 +151,11 @@ func (r *repo) push(ctx context.Context, base, commit plumbing.Hash, objects []p
 	if err != nil {
 		return err
 	}
-	if adv.References[r.branch.String()] != base {
+	if adv.References[ref.String()] != base {
 		return errRejected
 	}
 	req := packp.NewReferenceUpdateRequestFromCapabilities(adv.Capabilities)
-	req.Commands = []*packp.Command{{Name: r.branch, Old: base, New: commit}}
+	req.Commands = []*packp.Command{{Name: ref, Old: base, New: commit}}
 	pr, pw := io.Pipe()
 	req.Packfile = pr
 	var packErr error
@@ -180,6 +183,9 @@ func (r *repo) push(ctx context.Context, base, commit plumbing.Hash, objects []p
 		if err := status.Error(); err != nil {
 			return fmt.Errorf("%w: %w", errRejected, err)
 		}
+	}
+	if ref != r.branch {
+		return nil
 	}
 	return r.git.Storer.SetReference(plumbing.NewHashReference(r.tracking, commit))
 }
@@ -241,3 +247,7 @@ func tempCache() (string, error) {
 	}
 	return filepath.Clean(dir), nil
 }
+
+// Redact returns a Git URL without the credentials it may carry, for logs
+// and messages.
+func Redact(url string) string { return redact(url) }

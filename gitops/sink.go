@@ -64,6 +64,16 @@ type Options struct {
 	Logger *slog.Logger
 	// Now dates commits and SOPS metadata. Default: time.Now.
 	Now func() time.Time
+	// Flow is how a change reaches Branch: FlowPush commits to it,
+	// FlowPullRequest pushes a branch of its own and opens a pull request
+	// through Forge. Default: FlowPush.
+	Flow Flow
+	// AllowFlowOverride lets a change set ask for the other flow
+	// (sink.ChangeSet.Flow, the API's ?flow=). Default: false, and a change
+	// set that asks for a flow other than Flow is refused (FlowError).
+	AllowFlowOverride bool
+	// Forge opens the pull requests of FlowPullRequest. Required for it.
+	Forge Forge
 }
 
 // Sink commits change sets to a Git repository for Flux or Argo CD to
@@ -119,6 +129,15 @@ func New(ctx context.Context, opts Options) (*Sink, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Flow == "" {
+		opts.Flow = FlowPush
+	}
+	if err := opts.Flow.valid(); err != nil {
+		return nil, err
+	}
+	if (opts.Flow == FlowPullRequest || opts.AllowFlowOverride) && opts.Forge == nil {
+		return nil, errors.New("gitops: the pull-request flow needs a forge")
 	}
 	if err := plumbing.NewBranchReferenceName(opts.Branch).Validate(); err != nil || strings.ContainsAny(opts.Branch, " ~^:?*[\\") {
 		return nil, fmt.Errorf("gitops: invalid branch %q", opts.Branch)
@@ -177,6 +196,13 @@ func (s *Sink) Close() error {
 func (s *Sink) Apply(ctx context.Context, cs sink.ChangeSet) (sink.Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
+	flow, err := s.flowOf(cs)
+	if err != nil {
+		return sink.Result{}, err
+	}
+	if cs.Policy != "" && policyFrom(ctx) == "" {
+		ctx = WithPolicyResult(ctx, cs.Policy)
+	}
 	p, err := s.prepare(cs)
 	if err != nil {
 		return sink.Result{}, err
@@ -205,10 +231,13 @@ func (s *Sink) Apply(ctx context.Context, cs sink.ChangeSet) (sink.Result, error
 		if c.commit.IsZero() {
 			return c.result.withVersion(base), nil
 		}
-		perr := s.repo.push(ctx, base, c.commit, c.objects)
+		if flow == FlowPullRequest {
+			return s.pullRequest(ctx, base, c, cs)
+		}
+		perr := s.repo.push(ctx, s.repo.branch, base, c.commit, c.objects)
 		if perr == nil {
 			s.log.Info("committed", "commit", c.commit.String(), "objects", len(c.changes), "attempt", attempt, "user", UserFrom(ctx))
-			return c.result.withVersion(c.commit), nil
+			return s.pushed(c), nil
 		}
 		// Find out what happened from the remote itself.
 		head, err := s.repo.fetch(ctx)
@@ -217,7 +246,7 @@ func (s *Sink) Apply(ctx context.Context, cs sink.ChangeSet) (sink.Result, error
 			return sink.Result{}, err
 		case head == c.commit:
 			// The push landed; only its answer was lost.
-			return c.result.withVersion(c.commit), nil
+			return s.pushed(c), nil
 		case head == base && errors.Is(perr, errRejected):
 			return sink.Result{}, fmt.Errorf("%w: the remote refused the update of %s: %w", ErrUnavailable, s.repo.branch, perr)
 		case head == base:

@@ -103,8 +103,8 @@ func TestApply(t *testing.T) {
 		if res := apply(t, newSink(t, g), sink.ChangeSet{Apply: provider}); res.Entries[0].Action != sink.Unchanged {
 			t.Errorf("second replica: %s", res.Entries[0].Action)
 		}
-		if g.pushes.Load() != 1 {
-			t.Errorf("pushes = %d, want 1", g.pushes.Load())
+		if g.srv.Pushes() != 1 {
+			t.Errorf("pushes = %d, want 1", g.srv.Pushes())
 		}
 	})
 
@@ -147,7 +147,7 @@ func TestApply(t *testing.T) {
 		if !res.DryRun || res.Entries[0].Action != sink.Created || res.Entries[0].ResourceVersion != "" {
 			t.Errorf("dry run: %+v", res)
 		}
-		if g.head(t) != "" || g.pushes.Load() != 0 {
+		if g.head(t) != "" || g.srv.Pushes() != 0 {
 			t.Error("the dry run pushed")
 		}
 	})
@@ -288,8 +288,8 @@ func TestRemoteDown(t *testing.T) {
 		down func(g *gitServer)
 		up   func(g *gitServer)
 	}{
-		{"the remote answers 503", func(g *gitServer) { g.down.Store(true) }, func(g *gitServer) { g.down.Store(false) }},
-		{"fetch works but the push fails", func(g *gitServer) { g.downPush.Store(true) }, func(g *gitServer) { g.downPush.Store(false) }},
+		{"the remote answers 503", func(g *gitServer) { g.srv.SetDown(true) }, func(g *gitServer) { g.srv.SetDown(false) }},
+		{"fetch works but the push fails", func(g *gitServer) { g.srv.SetPushDown(true) }, func(g *gitServer) { g.srv.SetPushDown(false) }},
 	} {
 		t.Run(tc.name+" is ErrUnavailable and nothing is half-written", func(t *testing.T) {
 			g := newGitServer(t)
@@ -320,7 +320,7 @@ func TestRemoteDown(t *testing.T) {
 	t.Run("a closed server is ErrUnavailable", func(t *testing.T) {
 		g := newGitServer(t)
 		s := newSink(t, g)
-		g.srv.Close()
+		g.srv.Stop()
 		_, err := s.Apply(context.Background(), sink.ChangeSet{Apply: objs})
 		if !errors.Is(err, ErrUnavailable) {
 			t.Fatalf("Apply = %v; want ErrUnavailable", err)

@@ -79,6 +79,9 @@ func toProblem(err error) (*Problem, bool) {
 	if p, ok := sinkProblem(err); ok {
 		return p, false
 	}
+	if p, ok := gitopsProblem(err); ok {
+		return p, p.Status >= 500
+	}
 	var denied *policy.DeniedError
 	if errors.As(err, &denied) {
 		p := newProblem(http.StatusUnprocessableEntity, "PolicyDenied", denied.Error()).Problem
@@ -152,6 +155,9 @@ func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
 		p, internal := toProblem(err)
 		if internal {
 			logger.Error("request failed", "method", c.Method(), "path", c.Path(), "status", p.Status, "error", err)
+		}
+		if ra := retryAfter(p); ra != "" {
+			c.Set(fiber.HeaderRetryAfter, ra)
 		}
 		c.Set(fiber.HeaderContentType, "application/problem+json")
 		return c.Status(p.Status).JSON(p, "application/problem+json")

@@ -79,6 +79,8 @@ func (d *deps) commit(c *fiber.Ctx, ch change) (writeResult, error) {
 		Force:         force,
 		Preconditions: ch.Preconditions,
 		Summary:       ch.Summary,
+		Policy:        policyResult(dec),
+		Flow:          c.Query("flow"),
 	})
 	if err != nil {
 		return writeResult{}, err

@@ -64,6 +64,13 @@ type ChangeSet struct {
 	Preconditions []Precondition
 	// Summary describes the change for people (commit messages, audit).
 	Summary string
+	// Policy is the outcome of the policy checks the change passed, for
+	// commit messages and pull requests (e.g. "passed, 1 warning").
+	Policy string
+	// Flow asks a GitOps sink for a flow for this one change ("push" or
+	// "pull-request", from ?flow=); empty: the configured flow. The direct
+	// sink ignores it.
+	Flow string
 }
 
 // Action is what happened to one object.

@@ -55,6 +55,7 @@ type options struct {
 	showVersion   bool
 	ws            app.WebSocketConfig
 	wsOrigins     string
+	gitops        app.GitOpsConfig
 	sync          app.SyncConfig
 }
 
@@ -68,6 +69,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.logFormat, "log-format", "json", "json or text")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	o.registerWebSocket(fs)
+	o.registerGitOps(fs)
 	fs.StringVar(&o.sync.FluxKustomization, "sync-flux-kustomization", "", "GitOps mode: namespace/name of the Flux Kustomization applying the repository; its lastAppliedRevision decides Pending vs Synced/Drifted (empty: --sync-grace decides)")
 	fs.DurationVar(&o.sync.Grace, "sync-grace", app.DefaultSyncGrace, "GitOps mode: how long a committed change may stay unapplied before it counts as drift, without --sync-flux-kustomization")
 	fs.DurationVar(&o.sync.Interval, "sync-interval", app.DefaultSyncInterval, "GitOps mode: how often the branch is fetched for other replicas' commits and merged pull requests")
@@ -123,6 +125,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		Logger:        logger,
 		Version:       version,
 		WebSocket:     o.ws,
+		GitOps:        o.gitOpsConfig(lookupEnv),
 		Sync:          o.sync,
 	}
 	cfg.WebSocket.AllowedOrigins = splitList(o.wsOrigins)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(vars map[string]string) func(string) (string, bool) {
@@ -70,8 +71,9 @@ func TestBadSettingsAreErrors(t *testing.T) {
 	}
 }
 
-func TestGitOpsModeIsRefusedUntilItExists(t *testing.T) {
-	kc := filepath.Join(t.TempDir(), "kubeconfig")
+func TestGitOpsSettingsAreCheckedAtStartUp(t *testing.T) {
+	dir := t.TempDir()
+	kc := filepath.Join(dir, "kubeconfig")
 	cfg := `apiVersion: v1
 kind: Config
 clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
@@ -82,9 +84,58 @@ current-context: c
 	if err := os.WriteFile(kc, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	err := run(context.Background(), []string{"--kubeconfig", kc, "--mode", "gitops"}, &out, &out, env(nil))
-	if err == nil || !strings.Contains(err.Error(), "gitops") {
-		t.Fatalf("got %v", err)
+	file := filepath.Join(dir, "token")
+	if err := os.WriteFile(file, []byte("s3cr3t-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const recipient = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+	base := []string{"--kubeconfig", kc, "--mode", "gitops"}
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"no URL", nil, nil, "--gitops-url is required"},
+		{"credentials in the URL", []string{"--gitops-url", "https://bob:hunter2@git.example/r.git"}, nil, "--gitops-url must not carry credentials"},
+		{"unknown scheme", []string{"--gitops-url", "ftp://git.example/r.git"}, nil, "--gitops-url: unsupported scheme"},
+		{"not a URL", []string{"--gitops-url", "just words"}, nil, "--gitops-url: not a Git URL"},
+		{"missing password file", []string{"--gitops-url", "https://git.example/r.git", "--gitops-password-file", "/nonexistent/pw"}, nil, "--gitops-password-file"},
+		{"password file and token file", []string{"--gitops-url", "https://git.example/r.git", "--gitops-password-file", file, "--gitops-bearer-token-file", file}, nil, "exclusive"},
+		{"password file and env", []string{"--gitops-url", "https://git.example/r.git", "--gitops-password-file", file}, map[string]string{"AIGW_GITOPS_PASSWORD": "hunter2"}, "AIGW_GITOPS_PASSWORD are both set"},
+		{"SSH without a key", []string{"--gitops-url", "git@git.example:org/r.git"}, nil, "--gitops-ssh-key-file is required"},
+		{"SSH without known hosts", []string{"--gitops-url", "ssh://git@git.example/org/r.git", "--gitops-ssh-key-file", file}, nil, "--gitops-known-hosts-file is required"},
+		{"SSH key with HTTPS", []string{"--gitops-url", "https://git.example/r.git", "--gitops-ssh-key-file", file}, nil, "need an SSH --gitops-url"},
+		{"bad recipient", []string{"--gitops-url", "https://git.example/r.git", "--gitops-age-recipient", "age1nope"}, nil, "--gitops-age-recipient"},
+		{"identity without recipient", []string{"--gitops-url", "https://git.example/r.git", "--gitops-age-identity-file", file}, nil, "--gitops-age-identity-file needs"},
+		{"bad path", []string{"--gitops-url", "https://git.example/r.git", "--gitops-path", "../escape"}, nil, "--gitops-path"},
+		{"bad branch", []string{"--gitops-url", "https://git.example/r.git", "--gitops-branch", "a b"}, nil, "--gitops-branch"},
+		{"bad flow", []string{"--gitops-url", "https://git.example/r.git", "--gitops-flow", "merge"}, nil, "--gitops-flow"},
+		{"pull requests without a forge", []string{"--gitops-url", "https://git.example/r.git", "--gitops-flow", "pull-request"}, nil, "--gitops-forge (github, gitlab or gitea) is required"},
+		{"override without a forge", []string{"--gitops-url", "https://git.example/r.git", "--gitops-allow-flow-override"}, nil, "--gitops-forge (github"},
+		{"unknown forge", []string{"--gitops-url", "https://git.example/r.git", "--gitops-forge", "bitbucket"}, nil, "--gitops-forge \"bitbucket\""},
+		{"forge without repo and token", []string{"--gitops-url", "https://git.example/r.git", "--gitops-forge", "github"}, nil, "--gitops-forge-repo is required"},
+		{"forge without token", []string{"--gitops-url", "https://git.example/r.git", "--gitops-forge", "github", "--gitops-forge-repo", "a/b"}, nil, "--gitops-forge-token-file (or AIGW_GITOPS_FORGE_TOKEN) is required"},
+		{"gitea without URL", []string{"--gitops-url", "https://git.example/r.git", "--gitops-forge", "gitea", "--gitops-forge-repo", "a/b", "--gitops-forge-token-file", file}, nil, "--gitops-forge-url is required"},
+		// A valid configuration reaches the remote, which does not answer.
+		{"unreachable remote", []string{"--gitops-url", "http://127.0.0.1:1/r.git", "--gitops-password-file", file, "--gitops-age-recipient", recipient,
+			"--gitops-flow", "pull-request", "--gitops-forge", "github", "--gitops-forge-repo", "a/b"}, map[string]string{"AIGW_GITOPS_FORGE_TOKEN": "forge-hunter2"}, "--gitops-url: git remote unavailable"},
+		{"environment", nil, map[string]string{"AIGW_GITOPS_URL": "https://git.example/r.git", "AIGW_GITOPS_AGE_RECIPIENT": "age1x,age1y"}, "--gitops-age-recipient \"age1x\""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			err := run(ctx, append(append([]string{}, base...), tc.args...), &out, &out, env(tc.env))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+			for _, secret := range []string{"hunter2", "s3cr3t-token"} {
+				if strings.Contains(err.Error(), secret) || strings.Contains(out.String(), secret) {
+					t.Errorf("a credential leaked: %v\n%s", err, out.String())
+				}
+			}
+		})
 	}
 }

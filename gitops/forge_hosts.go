@@ -1,0 +1,203 @@
+package gitops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// ForgeKind names a forge's API.
+type ForgeKind string
+
+// The forges.
+const (
+	ForgeGitHub ForgeKind = "github"
+	ForgeGitLab ForgeKind = "gitlab"
+	ForgeGitea  ForgeKind = "gitea"
+)
+
+// ForgeOptions configure NewForge.
+type ForgeOptions struct {
+	// Kind is github, gitlab or gitea. Required.
+	Kind ForgeKind
+	// URL is the API's base: for GitHub https://api.github.com (the
+	// default) or https://<host>/api/v3 for GitHub Enterprise Server; for
+	// GitLab the server, https://gitlab.com by default (/api/v4 is
+	// added); for Gitea the server (/api/v1 is added). Required for Gitea.
+	URL string
+	// Repo names the repository: "owner/name" on GitHub and Gitea, the
+	// project's full path ("group/subgroup/name") or numeric ID on GitLab.
+	// Required.
+	Repo string
+	// Token is an access token allowed to open pull requests. Required.
+	Token string
+	// Client is the HTTP client. Default: a client with a 30s timeout.
+	Client *http.Client
+}
+
+// NewForge returns the Forge of opts.Kind.
+func NewForge(opts ForgeOptions) (Forge, error) {
+	if opts.Client == nil {
+		opts.Client = &http.Client{Timeout: 30 * time.Second}
+	}
+	switch opts.Kind {
+	case ForgeGitHub:
+		return NewGitHub(opts)
+	case ForgeGitLab:
+		return NewGitLab(opts)
+	case ForgeGitea:
+		owner, name, ok := strings.Cut(opts.Repo, "/")
+		if !ok || strings.Contains(name, "/") {
+			return nil, fmt.Errorf("gitea forge: repository %q: want owner/name", opts.Repo)
+		}
+		return NewGitea(GiteaOptions{URL: opts.URL, Owner: owner, Repo: name, Token: opts.Token, Client: opts.Client})
+	}
+	return nil, fmt.Errorf("unknown forge %q (want %s, %s or %s)", opts.Kind, ForgeGitHub, ForgeGitLab, ForgeGitea)
+}
+
+// apiBase parses a forge's base URL (def when empty) without a trailing
+// slash; errors never print credentials a URL may hold.
+func apiBase(kind ForgeKind, raw, def string) (*url.URL, error) {
+	if raw == "" {
+		raw = def
+	}
+	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("%s forge: invalid URL %q", kind, redact(raw))
+	}
+	return u, nil
+}
+
+// GitHub opens pull requests through GitHub's REST API
+// (POST /repos/{owner}/{repo}/pulls).
+type GitHub struct {
+	client      *http.Client
+	base        *url.URL
+	owner, repo string
+	token       string
+}
+
+var _ Forge = (*GitHub)(nil)
+
+// NewGitHub returns a Forge for a GitHub (or GitHub Enterprise Server)
+// repository.
+func NewGitHub(opts ForgeOptions) (*GitHub, error) {
+	owner, name, ok := strings.Cut(opts.Repo, "/")
+	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
+		return nil, fmt.Errorf("github forge: repository %q: want owner/name", opts.Repo)
+	}
+	if opts.Token == "" {
+		return nil, errors.New("github forge: a token is required")
+	}
+	u, err := apiBase(ForgeGitHub, opts.URL, "https://api.github.com")
+	if err != nil {
+		return nil, err
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{Timeout: 30 * time.Second}
+	}
+	return &GitHub{client: opts.Client, base: u, owner: owner, repo: name, token: opts.Token}, nil
+}
+
+// OpenPullRequest implements Forge. GitHub answers 422 when a pull
+// request for the head branch is open already; that one is then looked up
+// with GET /repos/{owner}/{repo}/pulls?head=owner:branch&state=open and
+// returned.
+func (g *GitHub) OpenPullRequest(ctx context.Context, pr PullRequest) (OpenedPullRequest, error) {
+	h := http.Header{
+		"Authorization":        {"Bearer " + g.token},
+		"Accept":               {"application/vnd.github+json"},
+		"X-Github-Api-Version": {"2022-11-28"},
+	}
+	type ghPull struct {
+		Number  int64  `json:"number"`
+		HTMLURL string `json:"html_url"`
+	}
+	pulls := g.base.JoinPath("repos", g.owner, g.repo, "pulls")
+	var out ghPull
+	err := forgeCallStatus(ctx, g.client, "open pull request", http.MethodPost, pulls.String(), h,
+		map[string]string{"title": pr.Title, "head": pr.Head, "base": pr.Base, "body": pr.Body}, http.StatusCreated, &out)
+	var fe *ForgeError
+	if errors.As(err, &fe) && fe.Status == http.StatusUnprocessableEntity {
+		q := url.Values{"head": {g.owner + ":" + pr.Head}, "base": {pr.Base}, "state": {"open"}}
+		var open []ghPull
+		if ferr := forgeCallStatus(ctx, g.client, "find the open pull request", http.MethodGet, pulls.String()+"?"+q.Encode(), h, nil, http.StatusOK, &open); ferr != nil {
+			return OpenedPullRequest{}, ferr
+		}
+		if len(open) == 0 {
+			return OpenedPullRequest{}, err
+		}
+		out, err = open[0], nil
+	}
+	if err != nil {
+		return OpenedPullRequest{}, err
+	}
+	return OpenedPullRequest{Number: out.Number, URL: out.HTMLURL}, nil
+}
+
+// GitLab opens merge requests through GitLab's REST API
+// (POST /api/v4/projects/:id/merge_requests).
+type GitLab struct {
+	client  *http.Client
+	base    *url.URL
+	project string
+	token   string
+}
+
+var _ Forge = (*GitLab)(nil)
+
+// NewGitLab returns a Forge for a GitLab project.
+func NewGitLab(opts ForgeOptions) (*GitLab, error) {
+	if strings.Trim(opts.Repo, "/") == "" {
+		return nil, errors.New("gitlab forge: a project (group/name or ID) is required")
+	}
+	if opts.Token == "" {
+		return nil, errors.New("gitlab forge: a token is required")
+	}
+	u, err := apiBase(ForgeGitLab, opts.URL, "https://gitlab.com")
+	if err != nil {
+		return nil, err
+	}
+	if opts.Client == nil {
+		opts.Client = &http.Client{Timeout: 30 * time.Second}
+	}
+	return &GitLab{client: opts.Client, base: u, project: strings.Trim(opts.Repo, "/"), token: opts.Token}, nil
+}
+
+// OpenPullRequest implements Forge with a merge request; Number is the
+// merge request's IID (the !number people see). GitLab answers 409 when
+// an open merge request for the source branch exists; that one is then
+// looked up with GET .../merge_requests?source_branch=&state=opened and
+// returned.
+func (g *GitLab) OpenPullRequest(ctx context.Context, pr PullRequest) (OpenedPullRequest, error) {
+	h := http.Header{"Private-Token": {g.token}}
+	type mr struct {
+		IID    int64  `json:"iid"`
+		WebURL string `json:"web_url"`
+	}
+	// The project path is one URL-encoded segment: group%2Fname.
+	mrs := g.base.String() + "/api/v4/projects/" + url.PathEscape(g.project) + "/merge_requests"
+	var out mr
+	err := forgeCallStatus(ctx, g.client, "open merge request", http.MethodPost, mrs, h,
+		map[string]string{"source_branch": pr.Head, "target_branch": pr.Base, "title": pr.Title, "description": pr.Body}, http.StatusCreated, &out)
+	var fe *ForgeError
+	if errors.As(err, &fe) && fe.Status == http.StatusConflict {
+		q := url.Values{"source_branch": {pr.Head}, "target_branch": {pr.Base}, "state": {"opened"}}
+		var open []mr
+		if ferr := forgeCallStatus(ctx, g.client, "find the open merge request", http.MethodGet, mrs+"?"+q.Encode(), h, nil, http.StatusOK, &open); ferr != nil {
+			return OpenedPullRequest{}, ferr
+		}
+		if len(open) == 0 {
+			return OpenedPullRequest{}, err
+		}
+		out, err = open[0], nil
+	}
+	if err != nil {
+		return OpenedPullRequest{}, err
+	}
+	return OpenedPullRequest{Number: out.IID, URL: out.WebURL}, nil
+}
