@@ -45,6 +45,8 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// WebSocket configures the live stream. Default: see WebSocketConfig.
 	WebSocket WebSocketConfig
+	// Authz configures authorization. Default: see AuthzConfig.
+	Authz AuthzConfig
 }
 
 // DefaultListenAddress is where the console listens unless told otherwise.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/aigw-console/aigw-console/app/api"
 	"github.com/aigw-console/aigw-console/app/cluster"
-	directsink "github.com/aigw-console/aigw-console/app/sink/direct"
 	"github.com/aigw-console/aigw-console/policy"
 )
 
@@ -49,7 +48,11 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 	defer cancel()
 
 	// 1. The live path, before the informers start.
-	live, err := newLive(cache, cfg)
+	authzn, err := newAuthorization(cfg, cache)
+	if err != nil {
+		return err
+	}
+	live, err := newLive(cache, cfg, authzn)
 	if err != nil {
 		return err
 	}
@@ -87,14 +90,13 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 	}()
 
 	// 4. The write side.
-	direct, err := directsink.New(cfg.RestConfig, directsink.Options{})
-	if err != nil {
-		return err
-	}
+	// Writes go to the API server as the caller (impersonated).
+	direct := authzn.sink
 
 	// 5. HTTP API, with the WebSocket stream and the metrics.
 	app := api.New(api.Options{Reader: cache, Sink: direct, Policy: engine, Ready: ready, Logger: log, Version: cfg.Version,
-		WebSocket: live.stream.Handler(), Metrics: live.metricsHandler()})
+		WebSocket: live.stream.Handler(), Metrics: live.metricsHandler(),
+		Authorizer: authzn.authorizer, Namespaces: authzn.namespaces})
 	return live.serve(ctx, app, api.ServeOptions{
 		Address:         cfg.ListenAddress,
 		ShutdownTimeout: cfg.ShutdownTimeout,

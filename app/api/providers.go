@@ -63,7 +63,7 @@ func listProviders(d *deps) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		items := provider.ListFromObjects(namespaceObjects(d.reader, ns))
+		items := provider.ListFromObjects(namespaceObjects(d.read(c), ns))
 		if items == nil {
 			items = []provider.Provider{}
 		}
@@ -77,7 +77,7 @@ func getProvider(d *deps) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		p, err := liveProvider(d.reader, ns, name)
+		p, err := liveProvider(d.read(c), ns, name)
 		if err != nil {
 			return err
 		}

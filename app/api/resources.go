@@ -40,8 +40,9 @@ func listKinds() fiber.Handler {
 
 // listResources serves GET /api/v1/resources/{kind}?namespace=&labelSelector=
 // from the cache.
-func listResources(r Reader) fiber.Handler {
+func listResources(d *deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		r := d.readRaw(c)
 		k, err := kindParam(c)
 		if err != nil {
 			return err
@@ -65,8 +66,9 @@ func listResources(r Reader) fiber.Handler {
 
 // getResource serves GET /api/v1/resources/{kind}/{name}?namespace= from
 // the cache, with the resourceVersion as ETag.
-func getResource(r Reader) fiber.Handler {
+func getResource(d *deps) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		r := d.readRaw(c)
 		k, err := kindParam(c)
 		if err != nil {
 			return err

@@ -20,6 +20,8 @@ type deps struct {
 	reader Reader
 	sink   sink.Sink
 	policy PolicyEvaluator
+	authz  Authorizer // nil: no authorization (authentication disabled)
+	log    *slog.Logger
 }
 
 // Reader is the read side the handlers need: the shared informer cache.
@@ -59,6 +61,13 @@ type Options struct {
 	// Metrics serves GET /metrics in the Prometheus text format. Default:
 	// none, the route is not registered.
 	Metrics fiber.Handler
+	// Authorizer applies the cluster's RBAC to the caller of every request
+	// (reads filtered, writes checked first). Default: none, everything is
+	// allowed (authentication disabled).
+	Authorizer Authorizer
+	// Namespaces lists the namespaces GET /api/v1/me reports on. Default:
+	// the namespaces that hold cached objects.
+	Namespaces func() []string
 }
 
 func (o *Options) defaults() {
@@ -95,7 +104,7 @@ func New(opts Options) *fiber.App {
 		Immutable: true,
 	})
 	app.Use(recover.New())
-	d := &deps{reader: opts.Reader, sink: opts.Sink, policy: opts.Policy}
+	d := &deps{reader: opts.Reader, sink: opts.Sink, policy: opts.Policy, authz: opts.Authorizer, log: opts.Logger}
 
 	app.Get("/healthz", healthz())
 	app.Get("/readyz", readyz(opts.Ready))
@@ -107,22 +116,24 @@ func New(opts Options) *fiber.App {
 	v1.Get("/version", version(opts.Version))
 	v1.Get("/openapi.json", openAPIDocument())
 	v1.Get("/resources", listKinds())
-	v1.Get("/resources/:kind", listResources(opts.Reader))
-	v1.Get("/resources/:kind/:name", getResource(opts.Reader))
-	v1.Put("/resources/:kind/:name", applyResource(d))
-	v1.Delete("/resources/:kind/:name", deleteResource(d))
+	v1.Get("/me", me(d, opts.Namespaces))
+	v1.Get("/resources/:kind", d.allow("list", false), listResources(d))
+	v1.Get("/resources/:kind/:name", d.allow("get", true), getResource(d))
+	v1.Put("/resources/:kind/:name", d.allow("patch", true), applyResource(d))
+	v1.Delete("/resources/:kind/:name", d.allow("delete", true), deleteResource(d))
 
-	v1.Get("/providers", listProviders(d))
-	v1.Post("/providers", createProvider(d))
-	v1.Get("/providers/:name", getProvider(d))
-	v1.Put("/providers/:name", updateProvider(d))
-	v1.Delete("/providers/:name", deleteProvider(d))
+	pk, rk := providerKinds(), cluster.AIGatewayRoute
+	v1.Get("/providers", d.allow("list", false, pk...), listProviders(d))
+	v1.Post("/providers", d.allow("create", true, pk...), createProvider(d))
+	v1.Get("/providers/:name", d.allow("get", true, pk...), getProvider(d))
+	v1.Put("/providers/:name", d.allow("patch", true, pk...), updateProvider(d))
+	v1.Delete("/providers/:name", d.allow("delete", true, pk...), deleteProvider(d))
 
-	v1.Get("/routes", listRoutes(d))
-	v1.Post("/routes", createRoute(d))
-	v1.Get("/routes/:name", getRoute(d))
-	v1.Put("/routes/:name", updateRoute(d))
-	v1.Delete("/routes/:name", deleteRoute(d))
+	v1.Get("/routes", d.allow("list", false, rk), listRoutes(d))
+	v1.Post("/routes", d.allow("create", true, rk), createRoute(d))
+	v1.Get("/routes/:name", d.allow("get", true, rk), getRoute(d))
+	v1.Put("/routes/:name", d.allow("patch", true, rk), updateRoute(d))
+	v1.Delete("/routes/:name", d.allow("delete", true, rk), deleteRoute(d))
 
 	if opts.WebSocket != nil {
 		v1.Get("/ws", opts.WebSocket)

@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -38,9 +39,11 @@ type command struct {
 
 // subscription is one open subscription of a connection.
 type subscription struct {
-	id    string
-	sub   *hub.Subscription
-	quiet bool // nothing sent since the last ping tick
+	id     string
+	sub    *hub.Subscription
+	quiet  bool // nothing sent since the last ping tick
+	sel    selection
+	filter hub.Filter
 }
 
 // conn is one WebSocket connection: a reader goroutine and the writer,
@@ -49,6 +52,7 @@ type conn struct {
 	s      *Server
 	ws     *websocket.Conn
 	filter hub.Filter // the connection's authorization, on every subscription
+	guard  *guard     // the user's RBAC per kind and namespace; nil: none
 
 	cmds       chan command
 	wake       chan struct{} // size 1: the hub has something
@@ -151,6 +155,13 @@ func (c *conn) write() {
 	}()
 	tick := time.NewTicker(c.s.opts.PingInterval)
 	defer tick.Stop()
+	var recheckTick <-chan time.Time
+	var undecided <-chan struct{}
+	if c.guard != nil {
+		t := time.NewTicker(c.s.opts.RecheckInterval)
+		defer t.Stop()
+		recheckTick, undecided = t.C, c.guard.wake
+	}
 	for {
 		var err error
 		select {
@@ -166,6 +177,10 @@ func (c *conn) write() {
 			err = c.flush()
 		case <-tick.C:
 			err = c.heartbeat()
+		case <-recheckTick:
+			err = c.recheck(true)
+		case <-undecided:
+			err = c.recheck(false)
 		}
 		if err != nil {
 			if !errors.Is(err, errClosed) {
@@ -226,12 +241,23 @@ func (c *conn) subscribe(r Request) error {
 	if len(c.subs) >= c.s.opts.MaxSubscriptions {
 		return c.sendError(r.ID, CodeTooManySubscriptions, fmt.Sprintf("this connection has the maximum of %d subscriptions open", c.s.opts.MaxSubscriptions))
 	}
+	sel := newSelection(r)
+	filter := hub.And(c.filter, sel.filter())
+	if c.guard != nil {
+		ctx, cancel := context.WithTimeout(c.s.ctx, 30*time.Second)
+		err := c.guard.admit(ctx, r.Kinds, r.Namespace)
+		cancel()
+		if err != nil {
+			return c.sendError(r.ID, CodeForbidden, forbiddenMessage(err))
+		}
+		filter = hub.And(c.filter, c.guard.filter(), sel.filter())
+	}
 	sub, resumed := c.s.hub.Subscribe(hub.SubscribeOptions{
-		Filter: hub.And(c.filter, newSelection(r).filter()),
+		Filter: filter,
 		Notify: c.notify,
 		From:   r.ResourceVersion,
 	})
-	c.subs = append(c.subs, &subscription{id: r.ID, sub: sub})
+	c.subs = append(c.subs, &subscription{id: r.ID, sub: sub, sel: sel, filter: filter})
 	// Sent before the first flush, so "subscribed" always comes first.
 	return c.send(TypeSubscribed, r.ID, "", appendJSON(SubscribedData{Resumed: resumed}))
 }

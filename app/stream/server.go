@@ -79,6 +79,17 @@ type Options struct {
 	// connection is restricted to (the user's permissions), or an error to
 	// refuse the upgrade with 403. Default: none, everything is visible.
 	Authorize func(c *fiber.Ctx) (hub.Filter, error)
+	// Access returns the per-user authorization of a connection, from the
+	// upgrade request's context (the authenticated user): every
+	// subscription is checked when it opens (an error with code Forbidden
+	// refuses it), every event is filtered by it, and open subscriptions
+	// are re-checked every RecheckInterval and ended with Forbidden when
+	// access was revoked. An error refuses the upgrade with 403. Default:
+	// none.
+	Access func(ctx context.Context) (Access, error)
+	// RecheckInterval is how often Access is asked again for the open
+	// subscriptions. Default: 5s.
+	RecheckInterval time.Duration
 	// Registerer receives the stream's metrics. Default: none.
 	Registerer prometheus.Registerer
 	// Logger receives connection failures. Default: slog.Default().
@@ -110,6 +121,9 @@ func (o *Options) defaults() {
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = DefaultIdleTimeout
 	}
+	if o.RecheckInterval <= 0 {
+		o.RecheckInterval = DefaultRecheckInterval
+	}
 	if o.ClientKey == nil {
 		o.ClientKey = func(c *fiber.Ctx) string { return c.IP() }
 	}
@@ -122,6 +136,7 @@ func (o *Options) defaults() {
 const (
 	localClient = "aigw.stream.client"
 	localFilter = "aigw.stream.filter"
+	localAccess = "aigw.stream.access"
 )
 
 // Server serves the WebSocket stream.
@@ -192,6 +207,14 @@ func (s *Server) Handler() fiber.Handler {
 				return fiber.NewError(fiber.StatusForbidden, err.Error())
 			}
 			filter = f
+		}
+		if s.opts.Access != nil {
+			a, err := s.opts.Access(c.UserContext())
+			if err != nil {
+				s.metrics.rejected.WithLabelValues("forbidden").Inc()
+				return fiber.NewError(fiber.StatusForbidden, err.Error())
+			}
+			c.Locals(localAccess, a)
 		}
 		c.Locals(localClient, key)
 		c.Locals(localFilter, filter)
@@ -292,7 +315,11 @@ func (s *Server) serve(ws *fiberws.Conn) {
 		return
 	}
 	defer release()
-	newConn(s, ws.Conn, filter).run()
+	conn := newConn(s, ws.Conn, filter)
+	if a, ok := ws.Locals(localAccess).(Access); ok && a != nil {
+		conn.guard = newGuard(a)
+	}
+	conn.run()
 }
 
 // recoverConn is the contrib handler's last resort: a panic that escaped

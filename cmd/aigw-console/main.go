@@ -55,6 +55,7 @@ type options struct {
 	showVersion   bool
 	ws            app.WebSocketConfig
 	wsOrigins     string
+	authz         app.AuthzConfig
 }
 
 func (o *options) register(fs *flag.FlagSet) {
@@ -67,6 +68,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.logFormat, "log-format", "json", "json or text")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	o.registerWebSocket(fs)
+	o.registerAuthz(fs)
 }
 
 // registerWebSocket registers the limits of the live stream, GET /api/v1/ws.
@@ -119,6 +121,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		Logger:        logger,
 		Version:       version,
 		WebSocket:     o.ws,
+		Authz:         o.authz,
 	}
 	cfg.WebSocket.AllowedOrigins = splitList(o.wsOrigins)
 	logger.Info("starting aigw-console", "version", version, "mode", cfg.Mode, "listen", cfg.ListenAddress, "apiServer", restCfg.Host)
