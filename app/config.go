@@ -45,6 +45,9 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// WebSocket configures the live stream. Default: see WebSocketConfig.
 	WebSocket WebSocketConfig
+	// Auth configures authentication. Default: Kubernetes bearer tokens
+	// (TokenReview), no anonymous access; see AuthConfig.
+	Auth AuthConfig
 }
 
 // DefaultListenAddress is where the console listens unless told otherwise.
@@ -69,6 +72,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if err := c.Auth.validate(c.ListenAddress); err != nil {
+		return err
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 15 * time.Second

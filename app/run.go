@@ -48,8 +48,12 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	// 1. The live path, before the informers start.
-	live, err := newLive(cache, cfg)
+	// 1. Authentication, then the live path, before the informers start.
+	authn, err := newAuthentication(cfg, api.WebSocketPath)
+	if err != nil {
+		return err
+	}
+	live, err := newLive(cache, cfg, authn)
 	if err != nil {
 		return err
 	}
@@ -94,7 +98,7 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 
 	// 5. HTTP API, with the WebSocket stream and the metrics.
 	app := api.New(api.Options{Reader: cache, Sink: direct, Policy: engine, Ready: ready, Logger: log, Version: cfg.Version,
-		WebSocket: live.stream.Handler(), Metrics: live.metricsHandler()})
+		WebSocket: live.stream.Handler(), Metrics: live.metricsHandler(), Authenticate: authn.middleware})
 	return live.serve(ctx, app, api.ServeOptions{
 		Address:         cfg.ListenAddress,
 		ShutdownTimeout: cfg.ShutdownTimeout,

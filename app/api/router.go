@@ -59,7 +59,14 @@ type Options struct {
 	// Metrics serves GET /metrics in the Prometheus text format. Default:
 	// none, the route is not registered.
 	Metrics fiber.Handler
+	// Authenticate is the authentication middleware (package auth): it
+	// runs before every route but /healthz, /readyz and /metrics. Default:
+	// none, requests are not authenticated.
+	Authenticate fiber.Handler
 }
+
+// WebSocketPath is the route of the live stream.
+const WebSocketPath = "/api/v1/ws"
 
 func (o *Options) defaults() {
 	if o.Ready == nil {
@@ -101,6 +108,10 @@ func New(opts Options) *fiber.App {
 	app.Get("/readyz", readyz(opts.Ready))
 	if opts.Metrics != nil {
 		app.Get("/metrics", opts.Metrics)
+	}
+
+	if opts.Authenticate != nil {
+		app.Use(opts.Authenticate)
 	}
 
 	v1 := app.Group("/api/v1")

@@ -55,6 +55,8 @@ type options struct {
 	showVersion   bool
 	ws            app.WebSocketConfig
 	wsOrigins     string
+	auth          app.AuthConfig
+	authProxies   string
 }
 
 func (o *options) register(fs *flag.FlagSet) {
@@ -67,6 +69,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.logFormat, "log-format", "json", "json or text")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	o.registerWebSocket(fs)
+	o.registerAuth(fs)
 }
 
 // registerWebSocket registers the limits of the live stream, GET /api/v1/ws.
@@ -121,6 +124,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		WebSocket:     o.ws,
 	}
 	cfg.WebSocket.AllowedOrigins = splitList(o.wsOrigins)
+	cfg.Auth = o.auth
+	cfg.Auth.ProxyCIDRs = splitList(o.authProxies)
 	logger.Info("starting aigw-console", "version", version, "mode", cfg.Mode, "listen", cfg.ListenAddress, "apiServer", restCfg.Host)
 	return app.Run(ctx, cfg, nil)
 }
