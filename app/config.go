@@ -47,6 +47,9 @@ type Config struct {
 	WebSocket WebSocketConfig
 	// Authz configures authorization. Default: see AuthzConfig.
 	Authz AuthzConfig
+	// Auth configures authentication. Default: Kubernetes bearer tokens
+	// (TokenReview), no anonymous access; see AuthConfig.
+	Auth AuthConfig
 }
 
 // DefaultListenAddress is where the console listens unless told otherwise.
@@ -71,6 +74,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if err := c.Auth.validate(c.ListenAddress); err != nil {
+		return err
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 15 * time.Second

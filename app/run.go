@@ -47,12 +47,17 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	// 1. The live path, before the informers start.
+	// 1. Authentication and authorization, then the live path, before the
+	// informers start.
+	authn, err := newAuthentication(cfg, api.WebSocketPath)
+	if err != nil {
+		return err
+	}
 	authzn, err := newAuthorization(cfg, cache)
 	if err != nil {
 		return err
 	}
-	live, err := newLive(cache, cfg, authzn)
+	live, err := newLive(cache, cfg, authn, authzn)
 	if err != nil {
 		return err
 	}
@@ -95,7 +100,7 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 
 	// 5. HTTP API, with the WebSocket stream and the metrics.
 	app := api.New(api.Options{Reader: cache, Sink: direct, Policy: engine, Ready: ready, Logger: log, Version: cfg.Version,
-		WebSocket: live.stream.Handler(), Metrics: live.metricsHandler(),
+		WebSocket: live.stream.Handler(), Metrics: live.metricsHandler(), Authenticate: authn.middleware,
 		Authorizer: authzn.authorizer, Namespaces: authzn.namespaces})
 	return live.serve(ctx, app, api.ServeOptions{
 		Address:         cfg.ListenAddress,

@@ -68,7 +68,14 @@ type Options struct {
 	// Namespaces lists the namespaces GET /api/v1/me reports on. Default:
 	// the namespaces that hold cached objects.
 	Namespaces func() []string
+	// Authenticate is the authentication middleware (package auth): it
+	// runs before every route but /healthz, /readyz and /metrics. Default:
+	// none, requests are not authenticated.
+	Authenticate fiber.Handler
 }
+
+// WebSocketPath is the route of the live stream.
+const WebSocketPath = "/api/v1/ws"
 
 func (o *Options) defaults() {
 	if o.Ready == nil {
@@ -110,6 +117,10 @@ func New(opts Options) *fiber.App {
 	app.Get("/readyz", readyz(opts.Ready))
 	if opts.Metrics != nil {
 		app.Get("/metrics", opts.Metrics)
+	}
+
+	if opts.Authenticate != nil {
+		app.Use(opts.Authenticate)
 	}
 
 	v1 := app.Group("/api/v1")

@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/aigw-console/aigw-console/app/auth"
 	"github.com/aigw-console/aigw-console/app/hub"
 )
 
@@ -29,6 +30,7 @@ const (
 	DefaultPongTimeout             = 10 * time.Second
 	DefaultWriteTimeout            = 10 * time.Second
 	DefaultIdleTimeout             = 60 * time.Second
+	DefaultAuthTimeout             = 10 * time.Second
 )
 
 // Options configure New. The zero value works.
@@ -90,6 +92,22 @@ type Options struct {
 	// RecheckInterval is how often Access is asked again for the open
 	// subscriptions. Default: 5s.
 	RecheckInterval time.Duration
+	// Authenticate checks the token of an authenticate message, the first
+	// message of a connection whose upgrade request carried no credentials
+	// (auth.Pending). Such a connection that sends anything else first, a
+	// refused token, or nothing within AuthTimeout is closed with 1008
+	// (policy violation), unless the upgrade came with a user already
+	// (anonymous access): then a first message other than authenticate is
+	// served as that user. Default: none; connections are not asked to
+	// authenticate.
+	Authenticate func(ctx context.Context, token string) (auth.User, error)
+	// AuthorizeUser returns the filter of a connection that authenticated
+	// with its first message; ctx carries the user (auth.FromContext). An
+	// error closes the connection with 1008. Default: Authorize's filter.
+	AuthorizeUser func(ctx context.Context) (hub.Filter, error)
+	// AuthTimeout is how long a pending connection has to send its
+	// authenticate message. Default: 10s.
+	AuthTimeout time.Duration
 	// Registerer receives the stream's metrics. Default: none.
 	Registerer prometheus.Registerer
 	// Logger receives connection failures. Default: slog.Default().
@@ -130,6 +148,9 @@ func (o *Options) defaults() {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.AuthTimeout <= 0 {
+		o.AuthTimeout = DefaultAuthTimeout
+	}
 }
 
 // Locals keys that carry admission results into the connection.
@@ -137,6 +158,7 @@ const (
 	localClient = "aigw.stream.client"
 	localFilter = "aigw.stream.filter"
 	localAccess = "aigw.stream.access"
+	localAuth   = "aigw.stream.auth"
 )
 
 // Server serves the WebSocket stream.
@@ -218,6 +240,7 @@ func (s *Server) Handler() fiber.Handler {
 		}
 		c.Locals(localClient, key)
 		c.Locals(localFilter, filter)
+		c.Locals(localAuth, s.admission(c))
 		return s.upgrade(c)
 	}
 }
@@ -319,6 +342,7 @@ func (s *Server) serve(ws *fiberws.Conn) {
 	if a, ok := ws.Locals(localAccess).(Access); ok && a != nil {
 		conn.guard = newGuard(a)
 	}
+	conn.auth, _ = ws.Locals(localAuth).(admission)
 	conn.run()
 }
 

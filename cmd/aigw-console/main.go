@@ -56,6 +56,8 @@ type options struct {
 	ws            app.WebSocketConfig
 	wsOrigins     string
 	authz         app.AuthzConfig
+	auth          app.AuthConfig
+	authProxies   string
 }
 
 func (o *options) register(fs *flag.FlagSet) {
@@ -69,6 +71,7 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	o.registerWebSocket(fs)
 	o.registerAuthz(fs)
+	o.registerAuth(fs)
 }
 
 // registerWebSocket registers the limits of the live stream, GET /api/v1/ws.
@@ -124,6 +127,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		Authz:         o.authz,
 	}
 	cfg.WebSocket.AllowedOrigins = splitList(o.wsOrigins)
+	cfg.Auth = o.auth
+	cfg.Auth.ProxyCIDRs = splitList(o.authProxies)
 	logger.Info("starting aigw-console", "version", version, "mode", cfg.Mode, "listen", cfg.ListenAddress, "apiServer", restCfg.Host)
 	return app.Run(ctx, cfg, nil)
 }
