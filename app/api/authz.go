@@ -33,7 +33,7 @@ func (d *deps) read(c *fiber.Ctx) Reader {
 	if d.authz == nil {
 		return d.reader
 	}
-	return &userReader{r: d.reader, ctx: c.UserContext(), az: d.authz, log: d.log, joint: providerKinds(), decided: map[decisionKey]bool{}}
+	return &userReader{r: d.reader, ctx: c.UserContext(), az: d.authz, log: d.log, joint: providerAuthzKinds(), decided: map[decisionKey]bool{}}
 }
 
 // readRaw is read for /api/v1/resources: every kind decided on its own.
@@ -42,6 +42,13 @@ func (d *deps) readRaw(c *fiber.Ctx) Reader {
 		return d.reader
 	}
 	return &userReader{r: d.reader, ctx: c.UserContext(), az: d.authz, log: d.log, decided: map[decisionKey]bool{}}
+}
+
+// providerAuthzKinds are the five provider kinds in the order they are
+// checked: the AIServiceBackend, which defines a provider, first, so a
+// refusal names it.
+func providerAuthzKinds() []cluster.Kind {
+	return []cluster.Kind{cluster.AIServiceBackend, cluster.Backend, cluster.BackendSecurityPolicy, cluster.BackendTLSPolicy, cluster.Secret}
 }
 
 type decisionKey struct {

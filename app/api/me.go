@@ -48,7 +48,7 @@ func meKinds() []struct {
 	out := []struct {
 		name  string
 		kinds []cluster.Kind
-	}{{"providers", providerKinds()}, {"routes", []cluster.Kind{cluster.AIGatewayRoute}}}
+	}{{"providers", providerAuthzKinds()}, {"routes", []cluster.Kind{cluster.AIGatewayRoute}}}
 	for _, k := range cluster.Kinds() {
 		out = append(out, struct {
 			name  string

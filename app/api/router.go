@@ -133,7 +133,7 @@ func New(opts Options) *fiber.App {
 	v1.Put("/resources/:kind/:name", d.allow("patch", true), applyResource(d))
 	v1.Delete("/resources/:kind/:name", d.allow("delete", true), deleteResource(d))
 
-	pk, rk := providerKinds(), cluster.AIGatewayRoute
+	pk, rk := providerAuthzKinds(), cluster.AIGatewayRoute
 	v1.Get("/providers", d.allow("list", false, pk...), listProviders(d))
 	v1.Post("/providers", d.allow("create", true, pk...), createProvider(d))
 	v1.Get("/providers/:name", d.allow("get", true, pk...), getProvider(d))
