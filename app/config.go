@@ -50,6 +50,11 @@ type Config struct {
 	// Sync configures the sync status of GitOps mode. Default: see
 	// SyncConfig.
 	Sync SyncConfig
+	// Authz configures authorization. Default: see AuthzConfig.
+	Authz AuthzConfig
+	// Auth configures authentication. Default: Kubernetes bearer tokens
+	// (TokenReview), no anonymous access; see AuthConfig.
+	Auth AuthConfig
 }
 
 // DefaultListenAddress is where the console listens unless told otherwise.
@@ -79,6 +84,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if err := c.Auth.validate(c.ListenAddress); err != nil {
+		return err
 	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 15 * time.Second

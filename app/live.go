@@ -29,7 +29,7 @@ type live struct {
 // newLive builds the live path on cache. Call it before cache.Start: the
 // watcher's handlers then see the initial list as additions, so the hub's
 // state starts complete.
-func newLive(cache *cluster.Cache, cfg Config) (*live, error) {
+func newLive(cache *cluster.Cache, cfg Config, authn *authentication, az *authorization) (*live, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	events := hub.New(hub.Options{History: cfg.WebSocket.History, QueueLength: cfg.WebSocket.QueueLength, Logger: cfg.Logger})
@@ -48,8 +48,11 @@ func newLive(cache *cluster.Cache, cfg Config) (*live, error) {
 		PongTimeout:             ws.PongTimeout,
 		WriteTimeout:            ws.WriteTimeout,
 		IdleTimeout:             ws.IdleTimeout,
+		Authenticate:            authn.streamAuthenticate(),
 		Registerer:              reg,
 		Logger:                  cfg.Logger,
+		Access:                  az.streamAccess,
+		RecheckInterval:         cfg.Authz.WSRecheckInterval,
 	})
 	if err != nil {
 		return nil, err

@@ -12,7 +12,6 @@ import (
 
 	"github.com/aigw-console/aigw-console/app/api"
 	"github.com/aigw-console/aigw-console/app/cluster"
-	directsink "github.com/aigw-console/aigw-console/app/sink/direct"
 	"github.com/aigw-console/aigw-console/policy"
 )
 
@@ -48,8 +47,17 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	// 1. The live path, before the informers start.
-	live, err := newLive(cache, cfg)
+	// 1. Authentication and authorization, then the live path, before the
+	// informers start.
+	authn, err := newAuthentication(cfg, api.WebSocketPath)
+	if err != nil {
+		return err
+	}
+	authzn, err := newAuthorization(cfg, cache)
+	if err != nil {
+		return err
+	}
+	live, err := newLive(cache, cfg, authn, authzn)
 	if err != nil {
 		return err
 	}
@@ -87,10 +95,9 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 	}()
 
 	// 4. The write side.
-	direct, err := directsink.New(cfg.RestConfig, directsink.Options{})
-	if err != nil {
-		return err
-	}
+	// Writes go to the API server as the caller (impersonated); in GitOps
+	// mode the same sink's dry-run gates the commit.
+	direct := authzn.sink
 	writes, closeWrites, err := writeSink(ctx, cfg, direct)
 	if err != nil {
 		return err
@@ -103,7 +110,8 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 
 	// 5. HTTP API, with the WebSocket stream and the metrics.
 	app := api.New(api.Options{Reader: cache, Sink: writes, Policy: engine, Ready: ready, Logger: log, Version: cfg.Version,
-		WebSocket: live.stream.Handler(), Metrics: live.metricsHandler(), Sync: syncStatus})
+		WebSocket: live.stream.Handler(), Metrics: live.metricsHandler(), Sync: syncStatus, Authenticate: authn.middleware,
+		Authorizer: authzn.authorizer, Namespaces: authzn.namespaces})
 	return live.serve(ctx, app, api.ServeOptions{
 		Address:         cfg.ListenAddress,
 		ShutdownTimeout: cfg.ShutdownTimeout,

@@ -32,7 +32,9 @@ func (r response) problem(t testing.TB) problem {
 }
 
 // call sends method url with body (JSON-encoded unless it is []byte) and
-// headers given as name, value pairs.
+// headers given as name, value pairs. It authenticates as the harness's
+// cluster admin (Authorization: Bearer) unless headers set Authorization:
+// to another value, or to "" for no credentials at all.
 func call(t testing.TB, method, url string, body any, headers ...string) response {
 	t.Helper()
 	var rd io.Reader
@@ -56,7 +58,12 @@ func call(t testing.TB, method, url string, body any, headers ...string) respons
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set("Authorization", "Bearer "+adminToken(t))
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,29 @@ import (
 var env *harness.Env
 
 func TestMain(m *testing.M) { os.Exit(harness.Main(m, &env)) }
+
+// adminTokenOnce mints the admin's bearer token once per package.
+var adminTokenOnce = sync.OnceValues(func() (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return env.AdminToken(ctx)
+})
+
+// adminToken is the bearer token of the harness's cluster admin, which
+// every request to a console sends unless a test says otherwise.
+func adminToken(t testing.TB) string {
+	t.Helper()
+	tok, err := adminTokenOnce()
+	if err != nil {
+		t.Fatalf("admin token: %v", err)
+	}
+	return tok
+}
+
+// bearer returns the Authorization header of the admin.
+func bearer(t testing.TB) http.Header {
+	return http.Header{"Authorization": {"Bearer " + adminToken(t)}}
+}
 
 // adminClient returns a controller-runtime client for the cluster admin.
 func adminClient(t *testing.T) client.Client { return env.Client(t) }

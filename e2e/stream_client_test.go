@@ -98,7 +98,7 @@ type streamClient struct {
 func dialStream(t testing.TB, con *console, stalled bool) *streamClient {
 	t.Helper()
 	url := "ws" + strings.TrimPrefix(con.URL, "http") + "/api/v1/ws"
-	ws, resp, err := websocket.DefaultDialer.Dial(url, nil)
+	ws, resp, err := websocket.DefaultDialer.Dial(url, bearer(t))
 	if resp != nil {
 		_ = resp.Body.Close()
 	}

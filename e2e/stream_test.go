@@ -721,7 +721,11 @@ func TestStreamLimitsAreWired(t *testing.T) {
 	url := "ws" + strings.TrimPrefix(con.URL, "http") + "/api/v1/ws"
 	refused := func(header http.Header) *http.Response {
 		t.Helper()
-		ws, resp, err := websocket.DefaultDialer.Dial(url, header)
+		h := bearer(t)
+		for k, v := range header {
+			h[k] = v
+		}
+		ws, resp, err := websocket.DefaultDialer.Dial(url, h)
 		if err == nil {
 			_ = ws.Close()
 			t.Fatal("the connection was accepted")

@@ -22,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/aigw-console/aigw-console/app/auth"
 	"github.com/aigw-console/aigw-console/app/cluster"
 	"github.com/aigw-console/aigw-console/app/provider"
 	"github.com/aigw-console/aigw-console/app/route"
@@ -466,6 +467,9 @@ func TestOpenAPI(t *testing.T) {
 			{schema("Problem"), typeOf(Problem{}), true},
 			{schema("Cause"), typeOf(Cause{}), true},
 			{schema("VersionInfo"), typeOf(versionResponse{}), true},
+			{schema("MeResponse"), typeOf(meResponse{}), true},
+			{schema("NamespaceAccess"), typeOf(namespaceAccess{}), true},
+			{schema("UserInfo"), typeOf(auth.User{}), true},
 			{schema("KindInfo"), typeOf(kindInfo{}), true},
 			{schema("KindList"), typeOf(kindList{}), true},
 			{schema("ResourceList"), typeOf(resourceList{}), true},

@@ -59,7 +59,7 @@ func listProviders(d *deps) fiber.Handler {
 			return err
 		}
 		rep := d.syncReport(c)
-		items := provider.ListFromObjects(append(namespaceObjects(d.reader, ns), pendingObjects(rep, ns, providerKinds()...)...))
+		items := provider.ListFromObjects(namespaceObjects(d.readSynced(c, rep), ns))
 		return c.JSON(syncedProviderList{Items: withProviderSync(rep, items...)})
 	}
 }
@@ -71,13 +71,9 @@ func getProvider(d *deps) fiber.Handler {
 			return err
 		}
 		rep := d.syncReport(c)
-		p, err := liveProvider(d.reader, ns, name)
-		if err != nil && rep != nil {
-			// In Git, not in the cluster yet: pending creation.
-			if pp, perr := provider.FromObjects(name, pendingObjects(rep, ns, providerKinds()...)); perr == nil {
-				p, err = pp, nil
-			}
-		}
+		// In GitOps mode the reader also holds what Git has and the cluster
+		// does not have yet (pending creation).
+		p, err := liveProvider(d.readSynced(c, rep), ns, name)
 		if err != nil {
 			return err
 		}

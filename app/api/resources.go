@@ -55,7 +55,7 @@ func listResources(d *deps) fiber.Handler {
 			return err
 		}
 		rep := d.syncReport(c)
-		items := append(d.reader.List(k, ns, sel), matching(pendingObjects(rep, ns, k), sel)...)
+		items := d.readRawSynced(c, rep).List(k, ns, sel)
 		out := resourceList{Kind: k.GVK.Kind + "List", Items: make([]map[string]any, 0, len(items))}
 		for _, u := range items {
 			out.Items = append(out.Items, withResourceSync(rep, k, u))
@@ -81,7 +81,7 @@ func getResource(d *deps) fiber.Handler {
 			return err
 		}
 		rep := d.syncReport(c)
-		u, err := getOrPending(d.reader, rep, k, ns, name)
+		u, err := d.readRawSynced(c, rep).Get(k, ns, name)
 		if err != nil {
 			return err
 		}

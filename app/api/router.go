@@ -21,6 +21,8 @@ type deps struct {
 	sink   sink.Sink
 	policy PolicyEvaluator
 	sync   SyncStatus // nil in direct mode
+	authz  Authorizer // nil: no authorization (authentication disabled)
+	log    *slog.Logger
 }
 
 // Reader is the read side the handlers need: the shared informer cache.
@@ -64,7 +66,21 @@ type Options struct {
 	// lists add objects pending creation, GET /api/v1/sync answers.
 	// Default: none (direct mode; GET /api/v1/sync is 404).
 	Sync SyncStatus
+	// Authorizer applies the cluster's RBAC to the caller of every request
+	// (reads filtered, writes checked first). Default: none, everything is
+	// allowed (authentication disabled).
+	Authorizer Authorizer
+	// Namespaces lists the namespaces GET /api/v1/me reports on. Default:
+	// the namespaces that hold cached objects.
+	Namespaces func() []string
+	// Authenticate is the authentication middleware (package auth): it
+	// runs before every route but /healthz, /readyz and /metrics. Default:
+	// none, requests are not authenticated.
+	Authenticate fiber.Handler
 }
+
+// WebSocketPath is the route of the live stream.
+const WebSocketPath = "/api/v1/ws"
 
 func (o *Options) defaults() {
 	if o.Ready == nil {
@@ -100,7 +116,7 @@ func New(opts Options) *fiber.App {
 		Immutable: true,
 	})
 	app.Use(recover.New())
-	d := &deps{reader: opts.Reader, sink: opts.Sink, policy: opts.Policy, sync: opts.Sync}
+	d := &deps{reader: opts.Reader, sink: opts.Sink, policy: opts.Policy, sync: opts.Sync, authz: opts.Authorizer, log: opts.Logger}
 
 	app.Get("/healthz", healthz())
 	app.Get("/readyz", readyz(opts.Ready))
@@ -108,26 +124,32 @@ func New(opts Options) *fiber.App {
 		app.Get("/metrics", opts.Metrics)
 	}
 
+	if opts.Authenticate != nil {
+		app.Use(opts.Authenticate)
+	}
+
 	v1 := app.Group("/api/v1")
 	v1.Get("/version", version(opts.Version))
 	v1.Get("/openapi.json", openAPIDocument())
 	v1.Get("/resources", listKinds())
-	v1.Get("/resources/:kind", listResources(d))
-	v1.Get("/resources/:kind/:name", getResource(d))
-	v1.Put("/resources/:kind/:name", applyResource(d))
-	v1.Delete("/resources/:kind/:name", deleteResource(d))
+	v1.Get("/me", me(d, opts.Namespaces))
+	v1.Get("/resources/:kind", d.allow("list", false), listResources(d))
+	v1.Get("/resources/:kind/:name", d.allow("get", true), getResource(d))
+	v1.Put("/resources/:kind/:name", d.allow("patch", true), applyResource(d))
+	v1.Delete("/resources/:kind/:name", d.allow("delete", true), deleteResource(d))
 
-	v1.Get("/providers", listProviders(d))
-	v1.Post("/providers", createProvider(d))
-	v1.Get("/providers/:name", getProvider(d))
-	v1.Put("/providers/:name", updateProvider(d))
-	v1.Delete("/providers/:name", deleteProvider(d))
+	pk, rk := providerAuthzKinds(), cluster.AIGatewayRoute
+	v1.Get("/providers", d.allow("list", false, pk...), listProviders(d))
+	v1.Post("/providers", d.allow("create", true, pk...), createProvider(d))
+	v1.Get("/providers/:name", d.allow("get", true, pk...), getProvider(d))
+	v1.Put("/providers/:name", d.allow("patch", true, pk...), updateProvider(d))
+	v1.Delete("/providers/:name", d.allow("delete", true, pk...), deleteProvider(d))
 
-	v1.Get("/routes", listRoutes(d))
-	v1.Post("/routes", createRoute(d))
-	v1.Get("/routes/:name", getRoute(d))
-	v1.Put("/routes/:name", updateRoute(d))
-	v1.Delete("/routes/:name", deleteRoute(d))
+	v1.Get("/routes", d.allow("list", false, rk), listRoutes(d))
+	v1.Post("/routes", d.allow("create", true, rk), createRoute(d))
+	v1.Get("/routes/:name", d.allow("get", true, rk), getRoute(d))
+	v1.Put("/routes/:name", d.allow("patch", true, rk), updateRoute(d))
+	v1.Delete("/routes/:name", d.allow("delete", true, rk), deleteRoute(d))
 
 	v1.Get("/sync", getSync(d))
 

@@ -27,7 +27,7 @@ func listRoutes(d *deps) fiber.Handler {
 			return err
 		}
 		rep := d.syncReport(c)
-		objs := append(d.reader.List(cluster.AIGatewayRoute, ns, nil), pendingObjects(rep, ns, cluster.AIGatewayRoute)...)
+		objs := d.readSynced(c, rep).List(cluster.AIGatewayRoute, ns, nil)
 		out := syncedRouteList{Items: make([]syncedRoute, 0, len(objs))}
 		for _, u := range objs {
 			r, err := route.FromObject(u)
@@ -47,7 +47,7 @@ func getRoute(d *deps) fiber.Handler {
 			return err
 		}
 		rep := d.syncReport(c)
-		u, err := getOrPending(d.reader, rep, cluster.AIGatewayRoute, ns, name)
+		u, err := d.readSynced(c, rep).Get(cluster.AIGatewayRoute, ns, name)
 		if err != nil {
 			return err
 		}
@@ -70,7 +70,7 @@ func createRoute(d *deps) fiber.Handler {
 		if err := decodeJSON(c, &spec); err != nil {
 			return err
 		}
-		if err := validRoute(d.reader, ns, spec); err != nil {
+		if err := validRoute(d.reader, d.read(c), ns, spec); err != nil {
 			return err
 		}
 		if _, err := d.reader.Get(cluster.AIGatewayRoute, ns, spec.Name); err == nil {
@@ -104,7 +104,7 @@ func updateRoute(d *deps) fiber.Handler {
 		if err := editable(c, live); err != nil {
 			return err
 		}
-		if err := validRoute(d.reader, ns, spec); err != nil {
+		if err := validRoute(d.reader, d.read(c), ns, spec); err != nil {
 			return err
 		}
 		return writeRoute(c, d, "update", ns, spec, live, fiber.StatusOK)
@@ -169,12 +169,19 @@ func deleteRoute(d *deps) fiber.Handler {
 
 // validRoute runs the Go validation and the checks against live state:
 // every backend provider exists, and no model is routed twice on a Gateway.
-func validRoute(r Reader, ns string, spec route.Spec) error {
+//
+// visible is what the caller may see: backends are looked up there, and
+// a collision with a route there is named; a collision with a route the
+// caller may not list is still refused, worded without that route
+// (hiddenCollisions).
+func validRoute(all, visible Reader, ns string, spec route.Spec) error {
 	if errs := route.Validate(ns, spec); len(errs) > 0 {
 		return invalid("route", errs)
 	}
-	errs := route.CheckBackends(ns, spec, r.List(cluster.AIServiceBackend, "", nil))
-	errs = append(errs, route.CheckModelCollisions(ns, spec, r.List(cluster.AIGatewayRoute, "", nil))...)
+	errs := route.CheckBackends(ns, spec, visible.List(cluster.AIServiceBackend, "", nil))
+	seen := visible.List(cluster.AIGatewayRoute, "", nil)
+	errs = append(errs, route.CheckModelCollisions(ns, spec, seen)...)
+	errs = append(errs, hiddenCollisions(ns, spec, all, seen)...)
 	if len(errs) > 0 {
 		return invalid("route", errs)
 	}

@@ -75,38 +75,72 @@ func getSync(d *deps) fiber.Handler {
 			return newProblem(fiber.StatusServiceUnavailable, "GitUnavailable", "the sync status cannot be read from Git: "+err.Error())
 		}
 		out := *r
-		if ns != "" {
-			out.Objects, out.Counts = nil, syncstatus.Counts{}
-			for _, o := range r.Objects {
-				if o.Namespace != ns {
-					continue
-				}
-				out.Objects = append(out.Objects, o)
-				switch o.State {
-				case syncstatus.Synced:
-					out.Counts.Synced++
-				case syncstatus.Pending:
-					out.Counts.Pending++
-				default:
-					out.Counts.Drifted++
-				}
+		visible := d.visible(c)
+		out.Objects, out.Counts = []syncstatus.Object{}, syncstatus.Counts{}
+		for _, o := range r.Objects {
+			if ns != "" && o.Namespace != ns {
+				continue
 			}
-			if out.Objects == nil {
-				out.Objects = []syncstatus.Object{}
+			// Only what the caller's RBAC lets them list.
+			if k, ok := cluster.KindByName(o.Resource); !ok || !visible(k, o.Namespace) {
+				continue
+			}
+			out.Objects = append(out.Objects, o)
+			switch o.State {
+			case syncstatus.Synced:
+				out.Counts.Synced++
+			case syncstatus.Pending:
+				out.Counts.Pending++
+			default:
+				out.Counts.Drifted++
 			}
 		}
 		return c.JSON(out)
 	}
 }
 
-// pendingObjects are the objects of kinds that Git holds and the cluster
-// does not have yet (pending creation), in ns ("" = all).
-func pendingObjects(r *syncstatus.Report, ns string, kinds ...cluster.Kind) []*unstructured.Unstructured {
-	var out []*unstructured.Unstructured
-	for _, k := range kinds {
-		out = append(out, r.PendingCreations(k, ns)...)
+// readSynced is read, the caller's view of the cache, plus in GitOps mode
+// the objects that Git holds and the cluster does not have yet (pending
+// creation), filtered by the same RBAC checks as live objects.
+func (d *deps) readSynced(c *fiber.Ctx, rep *syncstatus.Report) Reader {
+	if rep == nil {
+		return d.read(c)
 	}
-	return out
+	return d.readOver(c, pendingReader{r: d.reader, rep: rep}, providerAuthzKinds())
+}
+
+// readRawSynced is readSynced for /api/v1/resources: every kind decided
+// on its own.
+func (d *deps) readRawSynced(c *fiber.Ctx, rep *syncstatus.Report) Reader {
+	if rep == nil {
+		return d.readRaw(c)
+	}
+	return d.readOver(c, pendingReader{r: d.reader, rep: rep}, nil)
+}
+
+// pendingReader adds the objects pending creation to a Reader.
+type pendingReader struct {
+	r   Reader
+	rep *syncstatus.Report
+}
+
+// List implements Reader.
+func (p pendingReader) List(k cluster.Kind, ns string, sel labels.Selector) []*unstructured.Unstructured {
+	return append(p.r.List(k, ns, sel), matching(p.rep.PendingCreations(k, ns), sel)...)
+}
+
+// Get implements Reader: the live object, else the one pending creation.
+func (p pendingReader) Get(k cluster.Kind, ns, name string) (*unstructured.Unstructured, error) {
+	u, err := p.r.Get(k, ns, name)
+	if err == nil {
+		return u, nil
+	}
+	for _, o := range p.rep.PendingCreations(k, ns) {
+		if o.GetName() == name {
+			return o, nil
+		}
+	}
+	return nil, err
 }
 
 // withProviderSync adds the sync summary to provider views.

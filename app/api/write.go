@@ -53,6 +53,9 @@ func (d *deps) commit(c *fiber.Ctx, ch change) (writeResult, error) {
 	if err != nil {
 		return writeResult{}, err
 	}
+	if err := d.authorizeChange(c, ch); err != nil {
+		return writeResult{}, err
+	}
 	ctx := c.UserContext()
 	in := policy.Input{
 		Operation: ch.Operation,

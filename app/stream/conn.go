@@ -1,14 +1,17 @@
 package stream
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/fasthttp/websocket"
 
+	"github.com/aigw-console/aigw-console/app/auth"
 	"github.com/aigw-console/aigw-console/app/hub"
 )
 
@@ -30,17 +33,23 @@ const (
 var errClosed = errors.New("connection closed by the server")
 
 // command is a client message for the writer: a request, or the error to
-// answer an invalid one with.
+// answer an invalid one with; or the filter of a connection that has just
+// authenticated.
 type command struct {
-	req Request
-	err *RequestError
+	req    Request
+	err    *RequestError
+	filter *hub.Filter
+	// authenticated is the user of an accepted authenticate message.
+	authenticated *auth.User
 }
 
 // subscription is one open subscription of a connection.
 type subscription struct {
-	id    string
-	sub   *hub.Subscription
-	quiet bool // nothing sent since the last ping tick
+	id     string
+	sub    *hub.Subscription
+	quiet  bool // nothing sent since the last ping tick
+	sel    selection
+	filter hub.Filter
 }
 
 // conn is one WebSocket connection: a reader goroutine and the writer,
@@ -49,12 +58,17 @@ type conn struct {
 	s      *Server
 	ws     *websocket.Conn
 	filter hub.Filter // the connection's authorization, on every subscription
+	guard  *guard     // the user's RBAC per kind and namespace; nil: none
+	auth   admission  // whether the first message must authenticate
+
+	authWaiting atomic.Bool // the authenticate message is awaited
 
 	cmds       chan command
 	wake       chan struct{} // size 1: the hub has something
 	done       chan struct{} // closed when the writer ends
 	readerDone chan struct{} // closed when the reader ends
 	readErr    error         // why the reader ended; read after readerDone
+	authErr    string        // why authentication failed; read after readerDone
 
 	// Owned by the writer.
 	subs      []*subscription
@@ -100,6 +114,9 @@ func (c *conn) notify() {
 // alive moves the read deadline: the client has PingInterval +
 // PongTimeout to send the next frame (a pong at least).
 func (c *conn) alive() {
+	if c.authWaiting.Load() {
+		return // only the authenticate message moves the deadline
+	}
 	_ = c.ws.SetReadDeadline(time.Now().Add(c.s.opts.PingInterval + c.s.opts.PongTimeout))
 }
 
@@ -114,6 +131,11 @@ func (c *conn) read() {
 	}()
 	c.ws.SetReadLimit(c.s.opts.MaxMessageBytes)
 	c.alive()
+	first := c.auth.pending
+	if first {
+		c.authWaiting.Store(true)
+		_ = c.ws.SetReadDeadline(time.Now().Add(c.s.opts.AuthTimeout))
+	}
 	c.ws.SetPongHandler(func(string) error { c.alive(); return nil })
 	pong := c.ws.PingHandler()
 	c.ws.SetPingHandler(func(data string) error { c.alive(); return pong(data) })
@@ -121,11 +143,36 @@ func (c *conn) read() {
 		mt, data, err := c.ws.ReadMessage()
 		if err != nil {
 			c.readErr = err
+			var ne net.Error
+			if first && errors.As(err, &ne) && ne.Timeout() {
+				c.authErr = fmt.Sprintf("no authenticate message within %s", c.s.opts.AuthTimeout)
+			}
 			return
+		}
+		if first {
+			first = false
+			c.authWaiting.Store(false)
+			c.alive()
+			cmd, consumed, ok := c.authenticate(mt, data)
+			if !ok {
+				return
+			}
+			if cmd != nil {
+				select {
+				case c.cmds <- *cmd:
+				case <-c.done:
+					return
+				}
+			}
+			if consumed {
+				continue
+			}
 		}
 		c.alive()
 		var cmd command
-		if mt != websocket.TextMessage {
+		if _, aerr := parseAuthenticate(mt, data); aerr == nil {
+			cmd.err = &RequestError{Code: CodeAlreadyAuthenticated, Message: "authenticate is only accepted as the first message of a connection that is not authenticated yet"}
+		} else if mt != websocket.TextMessage {
 			cmd.err = &RequestError{Code: CodeInvalidMessage, Message: "binary messages are not part of this protocol: send JSON text"}
 		} else if req, err := parseRequest(data, c.s.opts.Kinds); err != nil {
 			errors.As(err, &cmd.err)
@@ -151,8 +198,19 @@ func (c *conn) write() {
 	}()
 	tick := time.NewTicker(c.s.opts.PingInterval)
 	defer tick.Stop()
+	// The guard may come later, with an authenticate message.
+	var recheckTick <-chan time.Time
+	if c.s.opts.Access != nil {
+		t := time.NewTicker(c.s.opts.RecheckInterval)
+		defer t.Stop()
+		recheckTick = t.C
+	}
 	for {
 		var err error
+		var undecided <-chan struct{}
+		if c.guard != nil {
+			undecided = c.guard.wake
+		}
 		select {
 		case <-c.s.ctx.Done():
 			c.closeWith(websocket.CloseGoingAway, "server shutting down")
@@ -166,6 +224,10 @@ func (c *conn) write() {
 			err = c.flush()
 		case <-tick.C:
 			err = c.heartbeat()
+		case <-recheckTick:
+			err = c.recheck(true)
+		case <-undecided:
+			err = c.recheck(false)
 		}
 		if err != nil {
 			if !errors.Is(err, errClosed) {
@@ -180,6 +242,11 @@ func (c *conn) write() {
 // past the deadline is told so; a client's close frame was already
 // answered by the library; a broken connection gets nothing.
 func (c *conn) readEnded() {
+	if c.authErr != "" {
+		c.s.metrics.rejected.WithLabelValues("unauthenticated").Inc()
+		c.closeWith(websocket.ClosePolicyViolation, c.authErr)
+		return
+	}
 	var ne net.Error
 	if errors.As(c.readErr, &ne) && ne.Timeout() {
 		c.closeWith(websocket.CloseGoingAway, fmt.Sprintf("no pong or message for %s", c.s.opts.PingInterval+c.s.opts.PongTimeout))
@@ -198,6 +265,22 @@ func (c *conn) closeWith(code int, reason string) {
 }
 
 func (c *conn) handle(cmd command) error {
+	if cmd.authenticated != nil {
+		if cmd.filter != nil {
+			c.filter = *cmd.filter
+		}
+		u := cmd.authenticated
+		if c.s.opts.Access != nil {
+			a, err := c.s.opts.Access(auth.NewContext(c.s.ctx, *u))
+			if err != nil {
+				return c.sendError("", CodeForbidden, err.Error())
+			}
+			if a != nil {
+				c.guard = newGuard(a)
+			}
+		}
+		return c.send(TypeAuthenticated, "", "", appendJSON(AuthenticatedData{User: u.Name, Groups: u.Groups}))
+	}
 	if cmd.err != nil {
 		return c.sendError(cmd.err.ID, cmd.err.Code, cmd.err.Message)
 	}
@@ -226,12 +309,23 @@ func (c *conn) subscribe(r Request) error {
 	if len(c.subs) >= c.s.opts.MaxSubscriptions {
 		return c.sendError(r.ID, CodeTooManySubscriptions, fmt.Sprintf("this connection has the maximum of %d subscriptions open", c.s.opts.MaxSubscriptions))
 	}
+	sel := newSelection(r)
+	filter := hub.And(c.filter, sel.filter())
+	if c.guard != nil {
+		ctx, cancel := context.WithTimeout(c.s.ctx, 30*time.Second)
+		err := c.guard.admit(ctx, r.Kinds, r.Namespace)
+		cancel()
+		if err != nil {
+			return c.sendError(r.ID, CodeForbidden, forbiddenMessage(err))
+		}
+		filter = hub.And(c.filter, c.guard.filter(), sel.filter())
+	}
 	sub, resumed := c.s.hub.Subscribe(hub.SubscribeOptions{
-		Filter: hub.And(c.filter, newSelection(r).filter()),
+		Filter: filter,
 		Notify: c.notify,
 		From:   r.ResourceVersion,
 	})
-	c.subs = append(c.subs, &subscription{id: r.ID, sub: sub})
+	c.subs = append(c.subs, &subscription{id: r.ID, sub: sub, sel: sel, filter: filter})
 	// Sent before the first flush, so "subscribed" always comes first.
 	return c.send(TypeSubscribed, r.ID, "", appendJSON(SubscribedData{Resumed: resumed}))
 }

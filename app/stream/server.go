@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/aigw-console/aigw-console/app/auth"
 	"github.com/aigw-console/aigw-console/app/hub"
 )
 
@@ -29,6 +30,7 @@ const (
 	DefaultPongTimeout             = 10 * time.Second
 	DefaultWriteTimeout            = 10 * time.Second
 	DefaultIdleTimeout             = 60 * time.Second
+	DefaultAuthTimeout             = 10 * time.Second
 )
 
 // Options configure New. The zero value works.
@@ -79,6 +81,33 @@ type Options struct {
 	// connection is restricted to (the user's permissions), or an error to
 	// refuse the upgrade with 403. Default: none, everything is visible.
 	Authorize func(c *fiber.Ctx) (hub.Filter, error)
+	// Access returns the per-user authorization of a connection, from the
+	// upgrade request's context (the authenticated user): every
+	// subscription is checked when it opens (an error with code Forbidden
+	// refuses it), every event is filtered by it, and open subscriptions
+	// are re-checked every RecheckInterval and ended with Forbidden when
+	// access was revoked. An error refuses the upgrade with 403. Default:
+	// none.
+	Access func(ctx context.Context) (Access, error)
+	// RecheckInterval is how often Access is asked again for the open
+	// subscriptions. Default: 5s.
+	RecheckInterval time.Duration
+	// Authenticate checks the token of an authenticate message, the first
+	// message of a connection whose upgrade request carried no credentials
+	// (auth.Pending). Such a connection that sends anything else first, a
+	// refused token, or nothing within AuthTimeout is closed with 1008
+	// (policy violation), unless the upgrade came with a user already
+	// (anonymous access): then a first message other than authenticate is
+	// served as that user. Default: none; connections are not asked to
+	// authenticate.
+	Authenticate func(ctx context.Context, token string) (auth.User, error)
+	// AuthorizeUser returns the filter of a connection that authenticated
+	// with its first message; ctx carries the user (auth.FromContext). An
+	// error closes the connection with 1008. Default: Authorize's filter.
+	AuthorizeUser func(ctx context.Context) (hub.Filter, error)
+	// AuthTimeout is how long a pending connection has to send its
+	// authenticate message. Default: 10s.
+	AuthTimeout time.Duration
 	// Registerer receives the stream's metrics. Default: none.
 	Registerer prometheus.Registerer
 	// Logger receives connection failures. Default: slog.Default().
@@ -110,11 +139,17 @@ func (o *Options) defaults() {
 	if o.IdleTimeout <= 0 {
 		o.IdleTimeout = DefaultIdleTimeout
 	}
+	if o.RecheckInterval <= 0 {
+		o.RecheckInterval = DefaultRecheckInterval
+	}
 	if o.ClientKey == nil {
 		o.ClientKey = func(c *fiber.Ctx) string { return c.IP() }
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.AuthTimeout <= 0 {
+		o.AuthTimeout = DefaultAuthTimeout
 	}
 }
 
@@ -122,6 +157,8 @@ func (o *Options) defaults() {
 const (
 	localClient = "aigw.stream.client"
 	localFilter = "aigw.stream.filter"
+	localAccess = "aigw.stream.access"
+	localAuth   = "aigw.stream.auth"
 )
 
 // Server serves the WebSocket stream.
@@ -193,8 +230,17 @@ func (s *Server) Handler() fiber.Handler {
 			}
 			filter = f
 		}
+		if s.opts.Access != nil {
+			a, err := s.opts.Access(c.UserContext())
+			if err != nil {
+				s.metrics.rejected.WithLabelValues("forbidden").Inc()
+				return fiber.NewError(fiber.StatusForbidden, err.Error())
+			}
+			c.Locals(localAccess, a)
+		}
 		c.Locals(localClient, key)
 		c.Locals(localFilter, filter)
+		c.Locals(localAuth, s.admission(c))
 		return s.upgrade(c)
 	}
 }
@@ -292,7 +338,12 @@ func (s *Server) serve(ws *fiberws.Conn) {
 		return
 	}
 	defer release()
-	newConn(s, ws.Conn, filter).run()
+	conn := newConn(s, ws.Conn, filter)
+	if a, ok := ws.Locals(localAccess).(Access); ok && a != nil {
+		conn.guard = newGuard(a)
+	}
+	conn.auth, _ = ws.Locals(localAuth).(admission)
+	conn.run()
 }
 
 // recoverConn is the contrib handler's last resort: a panic that escaped

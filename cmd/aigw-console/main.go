@@ -57,6 +57,9 @@ type options struct {
 	wsOrigins     string
 	gitops        app.GitOpsConfig
 	sync          app.SyncConfig
+	authz         app.AuthzConfig
+	auth          app.AuthConfig
+	authProxies   string
 }
 
 func (o *options) register(fs *flag.FlagSet) {
@@ -73,6 +76,8 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.sync.FluxKustomization, "sync-flux-kustomization", "", "GitOps mode: namespace/name of the Flux Kustomization applying the repository; its lastAppliedRevision decides Pending vs Synced/Drifted (empty: --sync-grace decides)")
 	fs.DurationVar(&o.sync.Grace, "sync-grace", app.DefaultSyncGrace, "GitOps mode: how long a committed change may stay unapplied before it counts as drift, without --sync-flux-kustomization")
 	fs.DurationVar(&o.sync.Interval, "sync-interval", app.DefaultSyncInterval, "GitOps mode: how often the branch is fetched for other replicas' commits and merged pull requests")
+	o.registerAuthz(fs)
+	o.registerAuth(fs)
 }
 
 // registerWebSocket registers the limits of the live stream, GET /api/v1/ws.
@@ -127,8 +132,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		WebSocket:     o.ws,
 		GitOps:        o.gitOpsConfig(lookupEnv),
 		Sync:          o.sync,
+		Authz:         o.authz,
 	}
 	cfg.WebSocket.AllowedOrigins = splitList(o.wsOrigins)
+	cfg.Auth = o.auth
+	cfg.Auth.ProxyCIDRs = splitList(o.authProxies)
 	logger.Info("starting aigw-console", "version", version, "mode", cfg.Mode, "listen", cfg.ListenAddress, "apiServer", restCfg.Host)
 	return app.Run(ctx, cfg, nil)
 }

@@ -26,9 +26,13 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -181,4 +185,60 @@ func randomSuffix() string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// AdminToken returns a bearer token of a cluster admin, for clients of a
+// console (which checks it with TokenReview): the admin's own token on the
+// local control plane; on an external cluster, whose admin may use a client
+// certificate, the token of a ServiceAccount aigw-e2e-admin in kube-system
+// bound to cluster-admin, minted with the TokenRequest API.
+func (e *Env) AdminToken(ctx context.Context) (string, error) {
+	if e.Admin.BearerToken != "" {
+		return e.Admin.BearerToken, nil
+	}
+	return e.ServiceAccountToken(ctx, "kube-system", "aigw-e2e-admin", "cluster-admin")
+}
+
+// ServiceAccountToken creates (or reuses) the ServiceAccount ns/name, binds
+// it to clusterRole when that is not empty, and returns a one-hour token
+// for it from the TokenRequest API.
+func (e *Env) ServiceAccountToken(ctx context.Context, ns, name, clusterRole string) (string, error) {
+	cs, err := kubernetes.NewForConfig(e.Admin)
+	if err != nil {
+		return "", err
+	}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}}
+	if _, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, sa, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return "", fmt.Errorf("service account %s/%s: %w", ns, name, err)
+	}
+	if clusterRole != "" {
+		crb := &rbacv1.ClusterRoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: ns + "-" + name + "-" + clusterRole},
+			RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: clusterRole},
+			Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Namespace: ns, Name: name}},
+		}
+		if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, crb, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return "", fmt.Errorf("binding %s: %w", crb.Name, err)
+		}
+	}
+	expiry := int64(3600)
+	tr, err := cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, name, &authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{ExpirationSeconds: &expiry}}, metav1.CreateOptions{})
+	if err != nil {
+		return "", fmt.Errorf("token for %s/%s: %w", ns, name, err)
+	}
+	return tr.Status.Token, nil
+}
+
+// UserToken returns the bearer token of a token-file user of the local
+// control plane, and false on an external cluster (which has no such
+// users).
+func (e *Env) UserToken(name string) (string, bool) {
+	if e.ControlPlane == nil {
+		return "", false
+	}
+	cfg, err := e.ControlPlane.UserConfig(name)
+	if err != nil {
+		return "", false
+	}
+	return cfg.BearerToken, true
 }
