@@ -45,6 +45,11 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// WebSocket configures the live stream. Default: see WebSocketConfig.
 	WebSocket WebSocketConfig
+	// Audit configures the audit trail. Default: see AuditConfig.
+	Audit AuditConfig
+	// Hardening configures rate limits, timeouts, CORS and TLS. Default:
+	// see HardeningConfig.
+	Hardening HardeningConfig
 }
 
 // DefaultListenAddress is where the console listens unless told otherwise.

@@ -59,6 +59,12 @@ type Options struct {
 	// Metrics serves GET /metrics in the Prometheus text format. Default:
 	// none, the route is not registered.
 	Metrics fiber.Handler
+	// Middleware runs before every route, in order (security headers,
+	// request ID, audit, CORS, timeout). Default: none.
+	Middleware []fiber.Handler
+	// UserMiddleware runs under /api/v1 after authentication, in order
+	// (the per-user rate limit). Default: none.
+	UserMiddleware []fiber.Handler
 }
 
 func (o *Options) defaults() {
@@ -95,6 +101,9 @@ func New(opts Options) *fiber.App {
 		Immutable: true,
 	})
 	app.Use(recover.New())
+	for _, m := range opts.Middleware {
+		app.Use(m)
+	}
 	d := &deps{reader: opts.Reader, sink: opts.Sink, policy: opts.Policy}
 
 	app.Get("/healthz", healthz())
@@ -104,6 +113,9 @@ func New(opts Options) *fiber.App {
 	}
 
 	v1 := app.Group("/api/v1")
+	for _, m := range opts.UserMiddleware {
+		v1.Use(m)
+	}
 	v1.Get("/version", version(opts.Version))
 	v1.Get("/openapi.json", openAPIDocument())
 	v1.Get("/resources", listKinds())
