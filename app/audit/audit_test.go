@@ -213,6 +213,9 @@ func TestMiddlewareWritesOneRecordPerMutatingRequest(t *testing.T) {
 			t.Errorf("event %+v, want reason %s", e, want[e.RequestID])
 		}
 	}
+	if c.Target == nil || c.Target.Kind != "AIServiceBackend" || c.Target.Name != "p" {
+		t.Errorf("create record target: %+v", c.Target)
+	}
 	if evs[0].Object.Kind != "AIServiceBackend" || evs[0].Object.ResourceVersion != "42" {
 		t.Errorf("provider Event object: %+v", evs[0].Object)
 	}

@@ -157,6 +157,9 @@ func (a *Auditor) Write(rec Record, s *Scrubber) {
 	if rec.Mode == "" {
 		rec.Mode = a.opts.Mode
 	}
+	if o, ok := involved(rec); ok {
+		rec.Target = &o
+	}
 	line, err := json.Marshal(rec)
 	if err != nil {
 		a.opts.Logger.Error("audit record not encoded", "requestID", rec.RequestID, "error", err)

@@ -58,6 +58,9 @@ func EventName(object, requestID string) string {
 // Event is about: a provider is its AIServiceBackend, a route its
 // AIGatewayRoute, a raw resource itself.
 func involved(rec Record) (Object, bool) {
+	if rec.Target != nil {
+		return *rec.Target, true
+	}
 	if rec.Name == "" {
 		return Object{}, false
 	}

@@ -157,6 +157,9 @@ func fromRequest(rec *Record, c *fiber.Ctx) {
 			}
 			if json.Unmarshal(c.Body(), &body) == nil {
 				name = strings.Clone(body.Name)
+			} else {
+				// A malformed body still names its object, most of the time.
+				name = looseString(c.Body(), "name")
 			}
 		}
 	case parts[0] == "resources" && len(parts) == 3:

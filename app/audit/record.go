@@ -35,6 +35,10 @@ type Record struct {
 	// Namespace and Name name the primary object of the request.
 	Namespace string `json:"namespace,omitempty"`
 	Name      string `json:"name,omitempty"`
+	// Target is the Kubernetes object the record is about, which carries
+	// its Event: a provider's AIServiceBackend, a route's AIGatewayRoute, a
+	// raw resource itself. Absent when the request named no valid object.
+	Target *Object `json:"target,omitempty"`
 	// Objects lists each object the change touched (or would touch).
 	Objects []Object `json:"objects,omitempty"`
 	// Mode is the write mode, direct or gitops.

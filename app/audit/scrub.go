@@ -85,27 +85,43 @@ func walk(v any, secret bool, add func(string)) {
 // that is not valid JSON, so a malformed request cannot smuggle its
 // credential into the record through the decoder's error message.
 func scanLoose(body []byte, add func(string)) {
+	for f := range credentialFields {
+		looseStrings(body, f, add)
+	}
+}
+
+// looseString returns the first "field": "value" string of a body that is
+// not valid JSON.
+func looseString(body []byte, field string) string {
+	out := ""
+	looseStrings(body, field, func(v string) {
+		if out == "" {
+			out = v
+		}
+	})
+	return out
+}
+
+// looseStrings calls add with the value of every "field": "value" pair in
+// body (field matched case-insensitively).
+func looseStrings(body []byte, field string, add func(string)) {
 	s := string(body)
 	lower := strings.ToLower(s)
-	for f := range credentialFields {
-		needle := `"` + f + `"`
-		for i := 0; ; {
-			j := strings.Index(lower[i:], needle)
-			if j < 0 {
-				break
-			}
-			rest := s[i+j+len(needle):]
-			i += j + len(needle)
-			rest = strings.TrimLeft(rest, " \t\r\n:")
-			if !strings.HasPrefix(rest, `"`) {
-				continue
-			}
-			end := strings.Index(rest[1:], `"`)
-			if end < 0 {
-				add(rest[1:])
-				continue
-			}
+	needle := `"` + strings.ToLower(field) + `"`
+	for i := 0; ; {
+		j := strings.Index(lower[i:], needle)
+		if j < 0 {
+			return
+		}
+		i += j + len(needle)
+		rest := strings.TrimLeft(s[i:], " \t\r\n:")
+		if !strings.HasPrefix(rest, `"`) {
+			continue
+		}
+		if end := strings.Index(rest[1:], `"`); end >= 0 {
 			add(rest[1 : 1+end])
+		} else {
+			add(rest[1:])
 		}
 	}
 }
