@@ -83,7 +83,7 @@ func (b *lockedBuffer) Bytes() []byte {
 func (s *capture) captureHTTP(req *http.Request, resp *http.Response, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, exchange{Method: req.Method, Host: req.URL.Host, Path: req.URL.Path, Status: resp.StatusCode,
+	s.requests = append(s.requests, exchange{Method: req.Method, Host: req.URL.Host, Path: req.URL.EscapedPath(), Status: resp.StatusCode,
 		RequestID: resp.Header.Get(audit.RequestIDHeader), Header: resp.Header.Clone(), Body: append([]byte(nil), body...)})
 }
 
