@@ -55,6 +55,11 @@ type Config struct {
 	// Auth configures authentication. Default: Kubernetes bearer tokens
 	// (TokenReview), no anonymous access; see AuthConfig.
 	Auth AuthConfig
+	// Audit configures the audit trail. Default: see AuditConfig.
+	Audit AuditConfig
+	// Hardening configures rate limits, timeouts, CORS and TLS. Default:
+	// see HardeningConfig.
+	Hardening HardeningConfig
 }
 
 // DefaultListenAddress is where the console listens unless told otherwise.

@@ -30,6 +30,7 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 		return err
 	}
 	log := cfg.Logger
+	cfg.hardeningDefaults()
 	// client-go's default of 5 requests per second would throttle a write
 	// (about four requests per object) long before the API server does.
 	if cfg.RestConfig.QPS == 0 {
@@ -108,14 +109,23 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 		return err
 	}
 
-	// 5. HTTP API, with the WebSocket stream and the metrics.
+	// 5. Audit trail and HTTP safeguards (app/run_audit.go).
+	guard, err := newGuard(cfg, live.metrics)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = guard.close() }()
+
+	// 6. HTTP API, with the WebSocket stream and the metrics.
 	app := api.New(api.Options{Reader: cache, Sink: writes, Policy: engine, Ready: ready, Logger: log, Version: cfg.Version,
 		WebSocket: live.stream.Handler(), Metrics: live.metricsHandler(), Sync: syncStatus, Authenticate: authn.middleware,
-		Authorizer: authzn.authorizer, Namespaces: authzn.namespaces})
+		Authorizer: authzn.authorizer, Namespaces: authzn.namespaces,
+		Middleware: guard.middleware(), UserMiddleware: guard.userMiddleware()})
 	return live.serve(ctx, app, api.ServeOptions{
 		Address:         cfg.ListenAddress,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Logger:          log,
 		OnListen:        onListen,
+		TLSConfig:       guard.tls,
 	})
 }

@@ -75,5 +75,6 @@ func call(t testing.TB, method, url string, body any, headers ...string) respons
 	if err != nil {
 		t.Fatal(err)
 	}
+	suite.captureHTTP(req, resp, raw)
 	return response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
 }

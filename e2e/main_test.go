@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,7 +19,8 @@ import (
 // env is the API server every test in this package shares.
 var env *harness.Env
 
-func TestMain(m *testing.M) { os.Exit(harness.Main(m, &env)) }
+// TestMain runs the suite-level checks (suite_test.go) after every test.
+func TestMain(m *testing.M) { os.Exit(harness.MainWith(m, &env, suiteChecks)) }
 
 // adminTokenOnce mints the admin's bearer token once per package.
 var adminTokenOnce = sync.OnceValues(func() (string, error) {
@@ -66,8 +66,9 @@ func startConsole(t testing.TB, mutate ...func(*app.Config)) *console {
 	cfg := app.Config{
 		RestConfig:    env.Admin,
 		ListenAddress: "127.0.0.1:0",
-		Logger:        slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Logger:        slog.New(slog.NewJSONHandler(suite.logs, nil)),
 		Version:       "e2e",
+		Audit:         app.AuditConfig{Log: suite.audit},
 	}
 	for _, m := range mutate {
 		m(&cfg)
@@ -86,6 +87,10 @@ func startConsole(t testing.TB, mutate ...func(*app.Config)) *console {
 		t.Fatal("console did not listen within 30s")
 	}
 	c := &console{URL: "http://" + addr.String()}
+	if cfg.Hardening.TLSCertFile != "" {
+		c.URL = "https://" + addr.String()
+	}
+	suite.addConsole(addr.String())
 	stopped := false
 	c.stop = func() {
 		if stopped {
@@ -99,7 +104,7 @@ func startConsole(t testing.TB, mutate ...func(*app.Config)) *console {
 	}
 	t.Cleanup(c.stop)
 	waitFor(t, 30*time.Second, "console /readyz 200", func() bool {
-		resp, err := http.Get(c.URL + "/readyz")
+		resp, err := insecureClient.Get(c.URL + "/readyz")
 		if err != nil {
 			return false
 		}

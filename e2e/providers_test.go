@@ -44,7 +44,7 @@ func newCanary(t *testing.T) string {
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)
 	}
-	return "CANARY-" + hex.EncodeToString(b)
+	return registerCanary("CANARY-" + hex.EncodeToString(b))
 }
 
 // callNoLeak is call that also fails the test when the answer carries the

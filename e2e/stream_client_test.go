@@ -128,6 +128,7 @@ func (c *streamClient) resume() {
 					return
 				}
 				checkSchema(c.t, true, raw)
+				suite.captureFrame(raw)
 				m := streamMsg{raw: raw, at: time.Now()}
 				if err := json.Unmarshal(raw, &m.env); err != nil {
 					c.t.Errorf("decode %s: %v", raw, err)
@@ -145,6 +146,7 @@ func (c *streamClient) send(r stream.Request) {
 		c.t.Fatal(err)
 	}
 	checkSchema(c.t, false, raw)
+	suite.captureFrame(raw)
 	if err := c.ws.WriteMessage(websocket.TextMessage, raw); err != nil {
 		c.t.Fatalf("send: %v", err)
 	}

@@ -77,6 +77,12 @@ type Options struct {
 	// runs before every route but /healthz, /readyz and /metrics. Default:
 	// none, requests are not authenticated.
 	Authenticate fiber.Handler
+	// Middleware runs before every route, in order (security headers,
+	// request ID, audit, CORS, timeout). Default: none.
+	Middleware []fiber.Handler
+	// UserMiddleware runs under /api/v1 after authentication, in order
+	// (the per-user rate limit). Default: none.
+	UserMiddleware []fiber.Handler
 }
 
 // WebSocketPath is the route of the live stream.
@@ -116,6 +122,9 @@ func New(opts Options) *fiber.App {
 		Immutable: true,
 	})
 	app.Use(recover.New())
+	for _, m := range opts.Middleware {
+		app.Use(m)
+	}
 	d := &deps{reader: opts.Reader, sink: opts.Sink, policy: opts.Policy, sync: opts.Sync, authz: opts.Authorizer, log: opts.Logger}
 
 	app.Get("/healthz", healthz())
@@ -129,6 +138,9 @@ func New(opts Options) *fiber.App {
 	}
 
 	v1 := app.Group("/api/v1")
+	for _, m := range opts.UserMiddleware {
+		v1.Use(m)
+	}
 	v1.Get("/version", version(opts.Version))
 	v1.Get("/openapi.json", openAPIDocument())
 	v1.Get("/resources", listKinds())

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,8 @@ type ServeOptions struct {
 	// OnListen, if set, is called with the bound address once the listener
 	// is open (useful with port 0).
 	OnListen func(addr net.Addr)
+	// TLSConfig, if set, makes the server speak HTTPS. Default: plain HTTP.
+	TLSConfig *tls.Config
 }
 
 // Serve opens its own listener, serves app until ctx ends, then shuts down
@@ -39,7 +42,10 @@ func Serve(ctx context.Context, app *fiber.App, opts ServeOptions) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", opts.Address, err)
 	}
-	opts.Logger.Info("serving", "address", ln.Addr().String())
+	if opts.TLSConfig != nil {
+		ln = tls.NewListener(ln, opts.TLSConfig)
+	}
+	opts.Logger.Info("serving", "address", ln.Addr().String(), "tls", opts.TLSConfig != nil)
 	if opts.OnListen != nil {
 		opts.OnListen(ln.Addr())
 	}

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/aigw-console/aigw-console/app/audit"
 	"github.com/aigw-console/aigw-console/app/cluster"
 	"github.com/aigw-console/aigw-console/app/sink"
 	"github.com/aigw-console/aigw-console/policy"
@@ -57,6 +58,8 @@ func (d *deps) commit(c *fiber.Ctx, ch change) (writeResult, error) {
 		return writeResult{}, err
 	}
 	ctx := c.UserContext()
+	rec := audit.From(c)
+	rec.Change(ch.Operation, ch.Kind, ch.Namespace, dryRun, ch.Apply, ch.Delete)
 	in := policy.Input{
 		Operation: ch.Operation,
 		Kind:      ch.Kind,
@@ -72,6 +75,7 @@ func (d *deps) commit(c *fiber.Ctx, ch change) (writeResult, error) {
 	if err != nil {
 		return writeResult{}, err
 	}
+	rec.Decision(dec)
 	if err := dec.Err(); err != nil {
 		return writeResult{}, err
 	}
@@ -88,6 +92,7 @@ func (d *deps) commit(c *fiber.Ctx, ch change) (writeResult, error) {
 	if err != nil {
 		return writeResult{}, err
 	}
+	rec.SinkResult(res)
 	out := writeResult{DryRun: res.DryRun, Changes: res.Entries, Warnings: dec.Warn, PolicyRevision: dec.Revision, GitOps: res.GitOps}
 	if out.Changes == nil {
 		out.Changes = []sink.Entry{}

@@ -17,6 +17,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/go-logr/logr"
 	"k8s.io/client-go/rest"
@@ -24,6 +25,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/aigw-console/aigw-console/app"
+	"github.com/aigw-console/aigw-console/app/audit"
 	"github.com/aigw-console/aigw-console/app/hub"
 	"github.com/aigw-console/aigw-console/app/stream"
 )
@@ -60,6 +62,9 @@ type options struct {
 	authz         app.AuthzConfig
 	auth          app.AuthConfig
 	authProxies   string
+	audit         app.AuditConfig
+	hardening     app.HardeningConfig
+	corsOrigins   string
 }
 
 func (o *options) register(fs *flag.FlagSet) {
@@ -78,6 +83,20 @@ func (o *options) register(fs *flag.FlagSet) {
 	fs.DurationVar(&o.sync.Interval, "sync-interval", app.DefaultSyncInterval, "GitOps mode: how often the branch is fetched for other replicas' commits and merged pull requests")
 	o.registerAuthz(fs)
 	o.registerAuth(fs)
+	o.registerAudit(fs)
+}
+
+// registerAudit registers the audit trail and the HTTP safeguards.
+func (o *options) registerAudit(fs *flag.FlagSet) {
+	fs.StringVar(&o.audit.LogPath, "audit-log-path", "-", "file the audit records are appended to as JSON lines; - is standard output (logs go to standard error)")
+	fs.BoolVar(&o.audit.DisableEvents, "audit-disable-events", false, "do not create a Kubernetes Event on the object of each audit record")
+	fs.IntVar(&o.audit.EventQueueLength, "audit-event-queue-length", audit.DefaultQueueLength, "audit Events waiting to be created; past it Events are dropped, logged and counted")
+	fs.Float64Var(&o.hardening.RateLimitQPS, "rate-limit-qps", 20, "requests per second each user may send under /api/v1; 0 turns the limit off")
+	fs.IntVar(&o.hardening.RateLimitBurst, "rate-limit-burst", 40, "requests each user may send at once under /api/v1")
+	fs.DurationVar(&o.hardening.RequestTimeout, "request-timeout", 60*time.Second, "longest time one request may take (504 past it; the WebSocket stream is exempt); 0: no bound")
+	fs.StringVar(&o.corsOrigins, "cors-allowed-origins", "", "comma-separated browser origins allowed to call the API cross-origin (* for any); empty: same origin only")
+	fs.StringVar(&o.hardening.TLSCertFile, "tls-cert-file", "", "PEM certificate to serve HTTPS with (reloaded when it changes); with --tls-key-file")
+	fs.StringVar(&o.hardening.TLSKeyFile, "tls-key-file", "", "PEM private key of --tls-cert-file")
 }
 
 // registerWebSocket registers the limits of the live stream, GET /api/v1/ws.
@@ -133,10 +152,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 		GitOps:        o.gitOpsConfig(lookupEnv),
 		Sync:          o.sync,
 		Authz:         o.authz,
+		Audit:         o.audit,
+		Hardening:     o.hardening,
 	}
 	cfg.WebSocket.AllowedOrigins = splitList(o.wsOrigins)
 	cfg.Auth = o.auth
 	cfg.Auth.ProxyCIDRs = splitList(o.authProxies)
+	cfg.Hardening.CORSAllowedOrigins = splitList(o.corsOrigins)
 	logger.Info("starting aigw-console", "version", version, "mode", cfg.Mode, "listen", cfg.ListenAddress, "apiServer", restCfg.Host)
 	return app.Run(ctx, cfg, nil)
 }

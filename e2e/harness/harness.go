@@ -108,6 +108,13 @@ func (e *Env) Stop() {
 // Main is a TestMain body: it starts the Env, runs the tests and stops it.
 // Use it as `func TestMain(m *testing.M) { os.Exit(harness.Main(m, &env)) }`.
 func Main(m *testing.M, env **Env) int {
+	return MainWith(m, env, func(code int) int { return code })
+}
+
+// MainWith is Main with checks that run after every test, while the API
+// server still runs (suite-level checks: audit records, canary scans). A
+// failing check (non-zero) fails the run.
+func MainWith(m *testing.M, env **Env, after func(code int) int) int {
 	// controller-runtime complains on stderr unless its global logger is set.
 	ctrllog.SetLogger(logr.Discard())
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -119,7 +126,7 @@ func Main(m *testing.M, env **Env) int {
 	}
 	*env = e
 	defer e.Stop()
-	return m.Run()
+	return after(m.Run())
 }
 
 // UserConfig returns a rest.Config for an ordinary user: the token-file

@@ -105,6 +105,7 @@ func (s *Sink) Apply(ctx context.Context, cs sink.ChangeSet) (sink.Result, error
 			ref := sink.RefOf(o)
 			res.Entries = append(res.Entries, sink.NewEntry(ref, actionOf(byRef[ref.GVK.Kind+"/"+ref.Namespace+"/"+ref.Name])))
 		}
+		s.resourceVersions(ctx, res.Entries)
 	}
 	for _, ref := range cs.Delete {
 		deleted, err := s.delete(ctx, ref, preconditionFor(cs.Preconditions, ref))
