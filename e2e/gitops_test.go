@@ -305,6 +305,26 @@ func TestGitOpsMode(t *testing.T) {
 		}
 	})
 
+	step(t, "fields the GitOps applier owns in the cluster do not make the validation dry-run conflict", func(t *testing.T) {
+		// Flux applies with its own field manager; the console's dry-run
+		// must not answer 409 for those fields.
+		owned := &unstructured.Unstructured{Object: backendJSON(ns, "a.models.svc.cluster.local")}
+		owned.SetName("flux-owned")
+		if err := c.Patch(context.Background(), owned, client.Apply, client.FieldOwner("kustomize-controller"), client.ForceOwnership); err != nil { //nolint:staticcheck // as ssa does
+			t.Fatal(err)
+		}
+		head := g.repo.Head(t, "main")
+		body := backendJSON(ns, "b.models.svc.cluster.local")
+		body["metadata"].(map[string]any)["name"] = "flux-owned"
+		r := call(t, "PUT", gc.URL+"/api/v1/resources/backends/flux-owned?namespace="+ns, body)
+		if r.Status != 200 && r.Status != 201 {
+			t.Fatalf("status %d: %s", r.Status, r.Body)
+		}
+		if g.repo.Head(t, "main") == head || !strings.Contains(g.repo.Show(t, "main", "clusters/default/"+ns+"/backend/flux-owned.yaml"), "b.models.svc.cluster.local") {
+			t.Error("the change was not committed")
+		}
+	})
+
 	step(t, "a change that leaves Git as it is makes no commit", func(t *testing.T) {
 		head, n := g.repo.Head(t, "main"), g.repo.Commits(t, "main")
 		url := gc.URL + "/api/v1/resources/backends/raw?namespace=" + ns
