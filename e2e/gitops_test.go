@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -608,4 +609,44 @@ func startConsoleProcess(t *testing.T, bin, kubeconfig, name string, args ...str
 		return call(t, "GET", url+"/readyz", nil).Status == 200
 	})
 	return url
+}
+
+// TestGitOpsStartUpChecksTheRemote: the console fetches the branch before
+// it serves, so a wrong credential stops it with an error that names the
+// flag and never the credential; the right one (from a file) starts it.
+func TestGitOpsStartUpChecksTheRemote(t *testing.T) {
+	root := t.TempDir()
+	srv := gitserver.Start(t, gitserver.Options{Root: filepath.Join(root, "remote"), User: "console", Password: "right-pass-4f2a"})
+	repo := srv.NewRepo(t, "fleet.git")
+	wrong, right := filepath.Join(root, "wrong"), filepath.Join(root, "right")
+	if err := os.WriteFile(wrong, []byte("wrong-pass-9c1d\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(right, []byte("right-pass-4f2a\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := func(file string) app.Config {
+		return app.Config{
+			RestConfig: env.Admin, ListenAddress: "127.0.0.1:0", Mode: app.ModeGitOps,
+			Logger: slog.New(slog.DiscardHandler), Version: "e2e",
+			GitOps: app.GitOpsConfig{URL: repo.URL, Username: "console", PasswordFile: file, CacheDir: filepath.Join(root, "cache-"+filepath.Base(file))},
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	served := false
+	err := app.Run(ctx, cfg(wrong), func(net.Addr) { served = true })
+	if err == nil || served || !strings.Contains(err.Error(), "--gitops-url") || !strings.Contains(err.Error(), "git remote unavailable") {
+		t.Fatalf("wrong password: served %v, error %v", served, err)
+	}
+	if strings.Contains(err.Error(), "pass-") {
+		t.Errorf("the error carries a credential: %v", err)
+	}
+	con := startConsole(t, func(c *app.Config) { *c = cfg(right) })
+	if r := call(t, "POST", con.URL+"/api/v1/providers?namespace="+newNamespace(t), selfHostedBody("authenticated")); r.Status != 201 {
+		t.Fatalf("status %d: %s", r.Status, r.Body)
+	}
+	if repo.Commits(t, "main") != 1 {
+		t.Errorf("commits = %d", repo.Commits(t, "main"))
+	}
 }
