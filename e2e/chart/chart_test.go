@@ -110,6 +110,8 @@ func TestSchemaRefusesBadValues(t *testing.T) {
 		{"Gitea without a URL", []string{`console.gitops.forge={"kind":"gitea","repo":"org/fleet","tokenSecret":"t"}`}, "at '/console/gitops/forge/url': minLength"},
 		{"an unknown forge", []string{`console.gitops.forge.kind="bitbucket"`}, "at '/console/gitops/forge/kind'"},
 		{"an unknown GitOps key", []string{`console.gitops.password="hunter2"`}, "additional properties 'password' not allowed"},
+		{"a Flux Kustomization without its namespace", []string{`console.gitops.sync.fluxKustomization="fleet"`}, "at '/console/gitops/sync/fluxKustomization'"},
+		{"a sync grace that is not a duration", []string{`console.gitops.sync.grace="two minutes"`}, "at '/console/gitops/sync/grace'"},
 		{"no Git port", []string{`networkPolicy.git.ports=[]`}, "at '/networkPolicy/git/ports'"},
 		{"an unknown log level", []string{`console.logLevel="verbose"`}, "at '/console/logLevel'"},
 		{"an unknown log format", []string{`console.logFormat="xml"`}, "at '/console/logFormat'"},

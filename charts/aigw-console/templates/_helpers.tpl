@@ -198,5 +198,16 @@ The flags of GitOps mode. Credentials are files of the mounted Secrets
 - --gitops-forge-repo={{ $g.forge.repo }}
 - --gitops-forge-token-file=/etc/aigw-console/gitops/forge/token
 {{- end }}
+{{- with $g.sync }}
+{{- with .fluxKustomization }}
+- --sync-flux-kustomization={{ . }}
+{{- end }}
+{{- if not (kindIs "invalid" .grace) }}
+- --sync-grace={{ .grace }}
+{{- end }}
+{{- if not (kindIs "invalid" .interval) }}
+- --sync-interval={{ .interval }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}
