@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/aigw-console/aigw-console/app"
 	"github.com/aigw-console/aigw-console/app/stream"
 	"github.com/aigw-console/aigw-console/app/syncstatus"
+	"github.com/aigw-console/aigw-console/e2e/gitserver"
 )
 
 // syncReport is GET /api/v1/sync.
@@ -248,5 +250,67 @@ func TestSyncStatusDirectMode(t *testing.T) {
 	r := call(t, "GET", con.URL+"/api/v1/sync", nil)
 	if p := r.problem(t); r.Status != 404 || p.Code != "NotGitOpsMode" {
 		t.Fatalf("GET /api/v1/sync in direct mode: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestSyncStatusSeesOtherWriters: commits the console did not make itself
+// (another replica's, a pull request merged on the forge) show up in the
+// sync status within --sync-interval, at their own commits: the merge
+// commit for a merged pull request.
+func TestSyncStatusSeesOtherWriters(t *testing.T) {
+	g := newGitOpsEnv(t)
+	ns := newNamespace(t)
+	con := g.console(t, "reader", true, func(cfg *app.Config) {
+		cfg.Sync = app.SyncConfig{Grace: time.Hour, Interval: time.Second}
+	})
+	ws := dialStream(t, con, false)
+	ws.send(stream.Request{Type: stream.TypeSubscribe, ID: "s", Kinds: []string{"sync"}, Namespace: ns})
+	ws.expect(stream.TypeSubscribed, stream.TypeSnapshot)
+	backend := func(name string) string {
+		return "apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: Backend\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
+			"\nspec:\n  endpoints:\n  - fqdn:\n      hostname: " + name + ".example.com\n      port: 443\n"
+	}
+	waitEvent := func(name, commit string) time.Duration {
+		t.Helper()
+		start := time.Now()
+		deadline := start.Add(20 * time.Second)
+		for {
+			m, ok := ws.tryNext(time.Until(deadline))
+			if !ok {
+				t.Fatalf("no sync event for %s at %s", name, commit)
+			}
+			if m.env.Type != "sync_created" && m.env.Type != "sync_updated" {
+				continue
+			}
+			it := m.item(t)
+			var o syncstatus.Object
+			if err := json.Unmarshal(it.Object, &o); err != nil {
+				t.Fatal(err)
+			}
+			if it.Name == "backends/"+name && o.DesiredCommit == commit {
+				if o.State != syncstatus.Pending || o.Operation != syncstatus.Create {
+					t.Errorf("%s: %+v", name, o)
+				}
+				return time.Since(start)
+			}
+		}
+	}
+
+	// Another replica pushes to main.
+	other := g.repo.Commit(t, "main", "another replica", map[string]string{"clusters/default/" + ns + "/backend/other.yaml": backend("other")}, nil)
+	t.Logf("another replica's commit seen after %s (interval 1s)", waitEvent("other", other).Round(time.Millisecond))
+
+	// A pull request merged with a merge commit on the forge.
+	g.repo.Commit(t, "pr-1", "add merged", map[string]string{"clusters/default/" + ns + "/backend/merged.yaml": backend("merged")}, nil)
+	wt := filepath.Join(t.TempDir(), "wt")
+	gitserver.Git(t, filepath.Dir(wt), "clone", "--quiet", g.repo.Dir, wt)
+	gitserver.Git(t, wt, "merge", "--quiet", "--no-ff", "-m", "Merge pull request #1", "origin/pr-1")
+	gitserver.Git(t, wt, "push", "--quiet", "origin", "HEAD:refs/heads/main")
+	merge := g.repo.Head(t, "main")
+	t.Logf("merged pull request seen at its merge commit after %s", waitEvent("merged", merge).Round(time.Millisecond))
+	var rep syncReport
+	getJSON(t, con.URL+"/api/v1/sync?namespace="+ns, &rep)
+	if rep.Head != merge || len(rep.Objects) != 2 {
+		t.Fatalf("report: %+v", rep)
 	}
 }
