@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -305,6 +306,26 @@ func TestGitOpsMode(t *testing.T) {
 		}
 	})
 
+	step(t, "fields the GitOps applier owns in the cluster do not make the validation dry-run conflict", func(t *testing.T) {
+		// Flux applies with its own field manager; the console's dry-run
+		// must not answer 409 for those fields.
+		owned := &unstructured.Unstructured{Object: backendJSON(ns, "a.models.svc.cluster.local")}
+		owned.SetName("flux-owned")
+		if err := c.Patch(context.Background(), owned, client.Apply, client.FieldOwner("kustomize-controller"), client.ForceOwnership); err != nil { //nolint:staticcheck // as ssa does
+			t.Fatal(err)
+		}
+		head := g.repo.Head(t, "main")
+		body := backendJSON(ns, "b.models.svc.cluster.local")
+		body["metadata"].(map[string]any)["name"] = "flux-owned"
+		r := call(t, "PUT", gc.URL+"/api/v1/resources/backends/flux-owned?namespace="+ns, body)
+		if r.Status != 200 && r.Status != 201 {
+			t.Fatalf("status %d: %s", r.Status, r.Body)
+		}
+		if g.repo.Head(t, "main") == head || !strings.Contains(g.repo.Show(t, "main", "clusters/default/"+ns+"/backend/flux-owned.yaml"), "b.models.svc.cluster.local") {
+			t.Error("the change was not committed")
+		}
+	})
+
 	step(t, "a change that leaves Git as it is makes no commit", func(t *testing.T) {
 		head, n := g.repo.Head(t, "main"), g.repo.Commits(t, "main")
 		url := gc.URL + "/api/v1/resources/backends/raw?namespace=" + ns
@@ -588,4 +609,44 @@ func startConsoleProcess(t *testing.T, bin, kubeconfig, name string, args ...str
 		return call(t, "GET", url+"/readyz", nil).Status == 200
 	})
 	return url
+}
+
+// TestGitOpsStartUpChecksTheRemote: the console fetches the branch before
+// it serves, so a wrong credential stops it with an error that names the
+// flag and never the credential; the right one (from a file) starts it.
+func TestGitOpsStartUpChecksTheRemote(t *testing.T) {
+	root := t.TempDir()
+	srv := gitserver.Start(t, gitserver.Options{Root: filepath.Join(root, "remote"), User: "console", Password: "right-pass-4f2a"})
+	repo := srv.NewRepo(t, "fleet.git")
+	wrong, right := filepath.Join(root, "wrong"), filepath.Join(root, "right")
+	if err := os.WriteFile(wrong, []byte("wrong-pass-9c1d\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(right, []byte("right-pass-4f2a\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := func(file string) app.Config {
+		return app.Config{
+			RestConfig: env.Admin, ListenAddress: "127.0.0.1:0", Mode: app.ModeGitOps,
+			Logger: slog.New(slog.DiscardHandler), Version: "e2e",
+			GitOps: app.GitOpsConfig{URL: repo.URL, Username: "console", PasswordFile: file, CacheDir: filepath.Join(root, "cache-"+filepath.Base(file))},
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	served := false
+	err := app.Run(ctx, cfg(wrong), func(net.Addr) { served = true })
+	if err == nil || served || !strings.Contains(err.Error(), "--gitops-url") || !strings.Contains(err.Error(), "git remote unavailable") {
+		t.Fatalf("wrong password: served %v, error %v", served, err)
+	}
+	if strings.Contains(err.Error(), "pass-") {
+		t.Errorf("the error carries a credential: %v", err)
+	}
+	con := startConsole(t, func(c *app.Config) { *c = cfg(right) })
+	if r := call(t, "POST", con.URL+"/api/v1/providers?namespace="+newNamespace(t), selfHostedBody("authenticated")); r.Status != 201 {
+		t.Fatalf("status %d: %s", r.Status, r.Body)
+	}
+	if repo.Commits(t, "main") != 1 {
+		t.Errorf("commits = %d", repo.Commits(t, "main"))
+	}
 }

@@ -68,7 +68,16 @@
 //
 // # Pull requests
 //
-// Forge is the interface of the second flow (push a branch, open a pull
-// request); Gitea implements it. The Sink itself pushes to the target
-// branch.
+// Options.Flow picks how a commit reaches the target branch: FlowPush
+// pushes it there; FlowPullRequest lays it onto the target branch's head
+// as well, pushes it to a new branch BranchPrefix + <summary> + "-" +
+// <sha8> (created with a compare-and-swap from nothing, so never
+// overwriting a branch) and opens a pull request through the Forge
+// interface: NewGitHub (POST /repos/{owner}/{repo}/pulls), NewGitLab (POST
+// /projects/:id/merge_requests) or NewGitea; a pull request already open
+// for the branch is looked up and returned. Its title is the summary; its
+// body lists each object's action and file, the policy result and the
+// acting user, never content. With Options.AllowFlowOverride a change set
+// may ask for the other flow (sink.ChangeSet.Flow). A result carries
+// sink.GitOps: the commit, the branch and the pull request.
 package gitops

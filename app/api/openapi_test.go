@@ -475,6 +475,8 @@ func TestOpenAPI(t *testing.T) {
 			{schema("ResourceList"), typeOf(resourceList{}), true},
 			{schema("WriteResult"), typeOf(writeResult{}), true},
 			{schema("DeleteResponse"), typeOf(writeResult{}), true},
+			{schema("GitOpsResult"), typeOf(sink.GitOps{}), true},
+			{schema("GitOpsPullRequest"), typeOf(sink.PullRequest{}), true},
 			{schema("ApplyResponse"), typeOf(applyResponse{}), true},
 			{schema("ChangeEntry"), typeOf(sink.Entry{}), true},
 			{schema("JSONPatchOperation"), typeOf(sink.Change{}), true},

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing"
@@ -88,6 +89,10 @@ type Tracker struct {
 	opts  Options
 	kinds map[string]cluster.Kind // lowercase kind folder -> kind
 	kick  chan struct{}
+	// gen counts cache changes (with a Source): a report made at the same
+	// head, applier revision and gen, before any grace period ends, is
+	// still true and is reused.
+	gen atomic.Uint64
 
 	// mu serializes reports; what it guards is a cache of Git and the
 	// cluster, rebuilt from them at any time.
@@ -96,6 +101,15 @@ type Tracker struct {
 	published map[objectKey][]byte
 	parsed    map[plumbing.Hash]*unstructured.Unstructured
 	byApplier bool
+	memo      memo
+}
+
+// memo is what the last report was made from.
+type memo struct {
+	head       plumbing.Hash
+	applier    Applier
+	gen        uint64
+	validUntil time.Time
 }
 
 // New returns a Tracker; Run keeps it current.
@@ -126,9 +140,9 @@ func New(opts Options) (*Tracker, error) {
 	if opts.Source != nil {
 		for _, k := range cluster.Kinds() {
 			if err := opts.Source.AddEventHandler(k, cache.ResourceEventHandlerFuncs{
-				AddFunc:    func(any) { t.Kick() },
-				UpdateFunc: func(any, any) { t.Kick() },
-				DeleteFunc: func(any) { t.Kick() },
+				AddFunc:    func(any) { t.changed() },
+				UpdateFunc: func(any, any) { t.changed() },
+				DeleteFunc: func(any) { t.changed() },
 			}); err != nil {
 				return nil, fmt.Errorf("syncstatus: %w", err)
 			}
@@ -144,6 +158,11 @@ func (t *Tracker) Kick() {
 	case t.kick <- struct{}{}:
 	default:
 	}
+}
+
+func (t *Tracker) changed() {
+	t.gen.Add(1)
+	t.Kick()
 }
 
 // Run makes a report at start, after every Kick (debounced) and every
@@ -185,6 +204,7 @@ func (t *Tracker) Fetch(ctx context.Context) (*Report, error) {
 }
 
 func (t *Tracker) report(ctx context.Context, fetch bool) (*Report, error) {
+	gen := t.gen.Load()
 	snap, err := t.opts.History.Read(ctx, fetch)
 	if err != nil {
 		return nil, err
@@ -210,6 +230,18 @@ func (t *Tracker) report(ctx context.Context, fetch bool) (*Report, error) {
 	defer t.mu.Unlock()
 	t.byApplier = byApplier
 	now := t.opts.Now()
+	if t.opts.Source != nil && t.last != nil && t.memo.head == snap.Head && t.memo.applier == applier && t.memo.gen == gen && now.Before(t.memo.validUntil) {
+		return t.last, nil
+	}
+	next := memo{head: snap.Head, applier: applier, gen: gen, validUntil: now.Add(24 * time.Hour)}
+	// A decision by the grace period changes when it ends.
+	graceEnds := func(f gitops.File) {
+		if !byApplier && !f.Commit.IsZero() {
+			if end := f.When.Add(t.opts.Grace); end.After(now) && end.Before(next.validUntil) {
+				next.validUntil = end
+			}
+		}
+	}
 	r := &Report{Branch: t.opts.Branch, Path: t.opts.Path, Applier: applier, Truncated: snap.Truncated, ComputedAt: now,
 		byKey: map[objectKey]int{}, desired: map[objectKey]*unstructured.Unstructured{}}
 	if !snap.Head.IsZero() {
@@ -236,6 +268,7 @@ func (t *Tracker) report(ctx context.Context, fetch bool) (*Report, error) {
 		// A file older than the walked history is older than any commit
 		// in it: applied once the applier reports one of them.
 		reached := snap.Includes(applied, f.Commit) || (f.Truncated && snap.Includes(applied, applied))
+		graceEnds(f)
 		switch {
 		case live == nil:
 			o.Operation = Create
@@ -276,6 +309,7 @@ func (t *Tracker) report(ctx context.Context, fetch bool) (*Report, error) {
 		if live == nil {
 			continue // deleted in Git and in the cluster: nothing to report
 		}
+		graceEnds(f)
 		o := t.object(k, f)
 		o.LiveResourceVersion = live.GetResourceVersion()
 		o.Operation = Delete
@@ -307,7 +341,7 @@ func (t *Tracker) report(ctx context.Context, fetch bool) (*Report, error) {
 		r.Objects = []Object{}
 	}
 	t.publish(r)
-	t.last = r
+	t.last, t.memo = r, next
 	return r, nil
 }
 

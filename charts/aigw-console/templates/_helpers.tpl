@@ -155,3 +155,59 @@ reads numbers as float64 and would print 1000000 as 1e+06.
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/*
+The flags of GitOps mode. Credentials are files of the mounted Secrets
+(under /etc/aigw-console/gitops), never flag values.
+*/}}
+{{- define "aigw-console.gitopsArgs" -}}
+{{- if eq .Values.console.mode "gitops" }}
+{{- $g := .Values.console.gitops }}
+- --gitops-url={{ $g.url }}
+- --gitops-branch={{ $g.branch }}
+- --gitops-path={{ $g.path }}
+- --gitops-cache-dir=/var/cache/aigw-console/gitops
+{{- if eq $g.auth "basic" }}
+{{- with $g.username }}
+- --gitops-username={{ . }}
+{{- end }}
+- --gitops-password-file=/etc/aigw-console/gitops/git/password
+{{- else if eq $g.auth "bearer" }}
+- --gitops-bearer-token-file=/etc/aigw-console/gitops/git/bearerToken
+{{- else if eq $g.auth "ssh" }}
+- --gitops-ssh-key-file=/etc/aigw-console/gitops/git/identity
+- --gitops-known-hosts-file=/etc/aigw-console/gitops/git/known_hosts
+{{- end }}
+{{- range $g.ageRecipients }}
+- --gitops-age-recipient={{ . }}
+{{- end }}
+{{- if $g.ageIdentitySecret }}
+- --gitops-age-identity-file=/etc/aigw-console/gitops/age/age.agekey
+{{- end }}
+- {{ printf "--gitops-author-name=%s" $g.author.name | quote }}
+- {{ printf "--gitops-author-email=%s" $g.author.email | quote }}
+- --gitops-flow={{ $g.flow }}
+{{- if $g.allowFlowOverride }}
+- --gitops-allow-flow-override
+{{- end }}
+{{- with $g.forge.kind }}
+- --gitops-forge={{ . }}
+{{- with $g.forge.url }}
+- --gitops-forge-url={{ . }}
+{{- end }}
+- --gitops-forge-repo={{ $g.forge.repo }}
+- --gitops-forge-token-file=/etc/aigw-console/gitops/forge/token
+{{- end }}
+{{- with $g.sync }}
+{{- with .fluxKustomization }}
+- --sync-flux-kustomization={{ . }}
+{{- end }}
+{{- if not (kindIs "invalid" .grace) }}
+- --sync-grace={{ .grace }}
+{{- end }}
+{{- if not (kindIs "invalid" .interval) }}
+- --sync-interval={{ .interval }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
