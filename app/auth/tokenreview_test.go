@@ -94,7 +94,9 @@ func TestUnionTriesInTurn(t *testing.T) {
 	refuse := tokenFunc(func(string) (User, error) { return User{}, errors.New("refused by one") })
 	skip := tokenFunc(func(string) (User, error) { return User{}, ErrUnrecognized })
 	accept := tokenFunc(func(tok string) (User, error) { return User{Name: tok}, nil })
-	down := tokenFunc(func(string) (User, error) { return User{}, &UnavailableError{Authenticator: "x", Err: errors.New("down")} })
+	down := tokenFunc(func(string) (User, error) {
+		return User{}, &UnavailableError{Authenticator: "x", Err: errors.New("down")}
+	})
 	ctx := context.Background()
 	if u, err := (Union{skip, refuse, accept}).AuthenticateToken(ctx, "ok"); err != nil || u.Name != "ok" {
 		t.Errorf("accept after refusal: %v %v", u, err)
