@@ -396,9 +396,9 @@ func readmeSection(t *testing.T, readme, heading string) string {
 // until it is exposed in the chart (values.yaml, the schema, README.md) or
 // listed here.
 var notExposed = map[string]string{
-	"kubeconfig": "in a Pod the console uses its ServiceAccount (in-cluster config)",
+	"kubeconfig":    "in a Pod the console uses its ServiceAccount (in-cluster config)",
 	"auth-disabled": "development only: the console refuses it on a non-loopback address, and the chart listens on 0.0.0.0",
-	"version":    "prints the version and exits",
+	"version":       "prints the version and exits",
 }
 
 // TestChartFlagsExistInTheConsole keeps the chart true to the binary: every
