@@ -292,7 +292,26 @@ func (r response) decode(t testing.TB, out any) {
 	}
 }
 
-// call sends method url with a JSON body (nil for none) and header pairs.
+// adminToken is a cluster admin's bearer token (harness.Env.AdminToken),
+// minted once: the console checks it with TokenReview.
+var adminToken = sync.OnceValues(func() (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return env.AdminToken(ctx)
+})
+
+// bearer returns "Bearer <admin token>".
+func bearer(t testing.TB) string {
+	t.Helper()
+	tok, err := adminToken()
+	if err != nil {
+		t.Fatalf("admin token: %v", err)
+	}
+	return "Bearer " + tok
+}
+
+// call sends method url with a JSON body (nil for none) and header pairs,
+// as the cluster admin unless headers set Authorization ("" for none).
 func call(t testing.TB, method, url string, body any, headers ...string) response {
 	t.Helper()
 	var rd io.Reader
@@ -310,7 +329,12 @@ func call(t testing.TB, method, url string, body any, headers ...string) respons
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set("Authorization", bearer(t))
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
