@@ -378,3 +378,43 @@ func TestWritesReachTheAPIServerAsTheCaller(t *testing.T) {
 		t.Errorf("%d user clients kept, want at most 2", n)
 	}
 }
+
+// TestRouteValidationNamesNothingAUserCannotRead: a model collision with a
+// route in a namespace the caller may not list is still refused, but the
+// answer names neither that route nor its namespace; the admin, who may
+// see it, gets it named.
+func TestRouteValidationNamesNothingAUserCannotRead(t *testing.T) {
+	bob := userToken(t, "bob")
+	teamA, teamB := newNamespace(t), newNamespace(t)
+	con := startConsole(t)
+	for _, ns := range []string{teamA, teamB} {
+		for _, p := range []string{"primary", "secondary", "fallback"} {
+			selfHosted(t, con, ns, p)
+		}
+	}
+	grantTeamRole(t, teamB, "bob")
+	shared := func(name string) map[string]any {
+		r := chatRoute(name, "shared-model", "60s")
+		r["gateways"] = []any{map[string]any{"name": "ai-gateway", "namespace": "gateways"}}
+		return r
+	}
+	if r := call(t, "POST", con.URL+"/api/v1/routes?namespace="+teamA, shared("hidden-route")); r.Status != http.StatusCreated {
+		t.Fatalf("admin route in team-a: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, 10*time.Second, "the cache to hold the team-a route", func() bool {
+		return call(t, "GET", con.URL+"/api/v1/routes/hidden-route?namespace="+teamA, nil).Status == http.StatusOK
+	})
+
+	r := call(t, "POST", con.URL+"/api/v1/routes?namespace="+teamB, shared("bobs-route"), as(bob)...)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "shared-model") || !strings.Contains(string(r.Body), "already routed") {
+		t.Fatalf("bob: status %d, want 422 on the model: %s", r.Status, r.Body)
+	}
+	if strings.Contains(string(r.Body), teamA) || strings.Contains(string(r.Body), "hidden-route") {
+		t.Errorf("bob's 422 names what he may not read: %s", r.Body)
+	}
+	t.Logf("bob: %s", r.Body)
+	admin := call(t, "POST", con.URL+"/api/v1/routes?namespace="+teamB, shared("admins-route"))
+	if admin.Status != http.StatusUnprocessableEntity || !strings.Contains(string(admin.Body), teamA+"/hidden-route") {
+		t.Errorf("admin: status %d, want 422 naming %s/hidden-route: %s", admin.Status, teamA, admin.Body)
+	}
+}

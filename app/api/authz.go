@@ -221,7 +221,7 @@ func hiddenCollisions(ns string, spec route.Spec, all Reader, seen []*unstructur
 	}
 	errs := route.CheckModelCollisions(ns, spec, hidden)
 	for _, e := range errs {
-		e.Detail = fmt.Sprintf("model %v is already routed on the same Gateway by another route; a model can be routed by only one route per Gateway", e.BadValue)
+		e.Detail = fmt.Sprintf("model %q is already routed on the same Gateway by another route; a model can be routed by only one route per Gateway", fmt.Sprint(e.BadValue))
 	}
 	return errs
 }
