@@ -37,9 +37,9 @@ func userToken(t *testing.T, name string) string {
 
 // grantTeamRole gives user a Role in ns over the console's kinds and
 // returns the RoleBinding's name.
-func grantTeamRole(t *testing.T, ns, user string) string {
+func grantTeamRole(t testing.TB, ns, user string) string {
 	t.Helper()
-	c := adminClient(t)
+	c := env.Client(t)
 	ctx := context.Background()
 	var resources []string
 	groups := map[string]bool{}
