@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -97,8 +98,15 @@ type streamClient struct {
 // default size (Linux grows it only for an application that reads).
 func dialStream(t testing.TB, con *console, stalled bool) *streamClient {
 	t.Helper()
+	return dialStreamWith(t, con, stalled, bearer(t))
+}
+
+// dialStreamWith connects with the given upgrade request headers (nil: no
+// credentials).
+func dialStreamWith(t testing.TB, con *console, stalled bool, header http.Header) *streamClient {
+	t.Helper()
 	url := "ws" + strings.TrimPrefix(con.URL, "http") + "/api/v1/ws"
-	ws, resp, err := websocket.DefaultDialer.Dial(url, bearer(t))
+	ws, resp, err := websocket.DefaultDialer.Dial(url, header)
 	if resp != nil {
 		_ = resp.Body.Close()
 	}
@@ -139,6 +147,12 @@ func (c *streamClient) resume() {
 }
 
 func (c *streamClient) send(r stream.Request) {
+	c.t.Helper()
+	c.sendJSON(r)
+}
+
+// sendJSON sends any client message (checked against the schema).
+func (c *streamClient) sendJSON(r any) {
 	c.t.Helper()
 	raw, err := json.Marshal(r)
 	if err != nil {

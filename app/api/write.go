@@ -64,6 +64,7 @@ func (d *deps) commit(c *fiber.Ctx, ch change) (writeResult, error) {
 		Objects:   objectMaps(ch.Apply),
 		Live:      objectMaps(ch.Live),
 		DryRun:    dryRun,
+		User:      policyUser(ctx),
 	}
 	if ch.Operation == "delete" {
 		in.Objects = objectMaps(ch.Live)

@@ -93,6 +93,9 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		cfg = cp.Config()
+		if err := writeTokens(cp, *dir); err != nil {
+			return err
+		}
 		log.Info("local control plane ready", "apiServer", cp.Host(), "after", time.Since(start).Round(time.Millisecond))
 	}
 	if err := harness.InstallCRDs(ctx, cfg); err != nil {
@@ -110,23 +113,48 @@ func run(ctx context.Context, args []string) error {
 	if *crdsOnly {
 		return nil
 	}
+	tokenFile, _ := filepath.Abs(filepath.Join(*dir, "token-"+controlplane.AdminUser))
+	authNote := fmt.Sprintf(`Auth:        bearer tokens (checked with TokenReview); one per static user in
+               %s (admin: system:masters; alice, bob, carol: no RBAC until you grant it)`, filepath.Join(filepath.Dir(tokenFile), "token-<user>"))
+	if *kubeconfig != "" {
+		tokenFile = "<a file holding your token>"
+		authNote = "Auth:        bearer tokens (checked with TokenReview): e.g. kubectl create token <serviceaccount> > token"
+	}
 	onListen := func(addr net.Addr) {
 		fmt.Printf(`
 aigw-console is starting (control plane up after %s)
 
   Console:     http://%s   (ready when /readyz answers 200)
-  Try:         curl 'http://%s/api/v1/resources/aiservicebackends?namespace=default'
+  Try:         curl -H "Authorization: Bearer $(cat %s)" 'http://%s/api/v1/resources/aiservicebackends?namespace=default'
   Kubeconfig:  %s   (cluster admin: KUBECONFIG=%s kubectl get aiservicebackends -A)
-  Auth:        none yet — the console acts with the kubeconfig's identity
-               and serves only on loopback.
+  %s
 
 Press Ctrl-C to stop the console and the local control plane.
 
-`, time.Since(start).Round(time.Millisecond), addr, addr, kubeconfigPath, kubeconfigPath)
+`, time.Since(start).Round(time.Millisecond), addr, tokenFile, addr, kubeconfigPath, kubeconfigPath, authNote)
 	}
 	err := app.Run(ctx, app.Config{RestConfig: cfg, ListenAddress: *listen, Logger: log, Version: "localdev"}, onListen)
 	if err != nil && ctx.Err() == nil {
 		return err
+	}
+	return nil
+}
+
+// writeTokens writes the bearer token of every static user of the local
+// control plane to <dir>/token-<user> (mode 0600), for curl and the UI.
+func writeTokens(cp *controlplane.ControlPlane, dir string) error {
+	users := []string{controlplane.AdminUser}
+	for _, u := range controlplane.DefaultUsers {
+		users = append(users, u.Name)
+	}
+	for _, u := range users {
+		c, err := cp.UserConfig(u)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "token-"+u), []byte(c.BearerToken+"\n"), 0o600); err != nil {
+			return err
+		}
 	}
 	return nil
 }

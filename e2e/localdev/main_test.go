@@ -67,7 +67,7 @@ func TestMakeRun(t *testing.T) {
 			}()
 			select {
 			case text := <-banner:
-				for _, want := range []string{"http://" + addr, "Kubeconfig:", filepath.Join(dir, "kubeconfig")} {
+				for _, want := range []string{"http://" + addr, "Kubeconfig:", filepath.Join(dir, "kubeconfig"), `curl -H "Authorization: Bearer $(cat ` + filepath.Join(dir, "token-admin") + `)"`} {
 					if !strings.Contains(text, want) {
 						t.Errorf("banner lacks %q:\n%s", want, text)
 					}
@@ -83,7 +83,27 @@ func TestMakeRun(t *testing.T) {
 					Metadata struct{ Name string } `json:"metadata"`
 				} `json:"items"`
 			}
-			resp, err := http.Get("http://" + addr + "/api/v1/resources/aiservicebackends?namespace=default")
+			listURL := "http://" + addr + "/api/v1/resources/aiservicebackends?namespace=default"
+			resp, err := http.Get(listURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("without a token: HTTP %d, want 401 (authentication is on)", resp.StatusCode)
+			}
+			token, err := os.ReadFile(filepath.Join(dir, "token-admin"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range []string{"alice", "bob", "carol"} {
+				if fi, err := os.Stat(filepath.Join(dir, "token-"+u)); err != nil || fi.Mode().Perm() != 0o600 {
+					t.Errorf("token-%s: %v %v", u, fi, err)
+				}
+			}
+			req, _ := http.NewRequest("GET", listURL, nil)
+			req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
+			resp, err = http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,0 +1,195 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+
+	"github.com/aigw-console/aigw-console/app"
+	aigv1b1 "github.com/aigw-console/aigw-console/app/apis/v1beta1"
+	"github.com/aigw-console/aigw-console/app/stream"
+)
+
+// whoamiPolicy is a team policy that refuses every provider named whoami-*
+// with a message naming the caller as the policy input has it: a dry run
+// of such a provider tells who the console thinks the caller is.
+const whoamiPolicy = `package aigw.whoami
+
+deny contains {"msg": sprintf("caller %s groups %s", [input.user.name, concat(",", sort(input.user.groups))]), "field": "name"} if {
+	input.kind == "provider"
+	some obj in input.objects
+	startswith(obj.metadata.labels["aigw-console.io/provider"], "whoami-")
+}
+`
+
+// whoamiConsole starts a console with whoamiPolicy and mutate applied.
+func whoamiConsole(t *testing.T, mutate ...func(*app.Config)) *console {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "whoami.rego"), []byte(whoamiPolicy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return startConsole(t, append([]func(*app.Config){func(c *app.Config) { c.PolicyDir = dir }}, mutate...)...)
+}
+
+// whoami returns "caller <name> groups <g1,g2>" for the credentials in
+// headers, from the policy input of a dry run.
+func whoami(t *testing.T, con *console, ns string, headers ...string) string {
+	t.Helper()
+	r := call(t, "POST", con.URL+"/api/v1/providers?dryRun=true&namespace="+ns, selfHostedBody("whoami-x"), headers...)
+	p := r.problem(t)
+	if r.Status != 422 || p.Code != "PolicyDenied" || len(p.Causes) != 1 {
+		t.Fatalf("whoami: status %d %+v", r.Status, p)
+	}
+	return p.Causes[0].Message
+}
+
+func wsURL(con *console) string { return "ws" + strings.TrimPrefix(con.URL, "http") + "/api/v1/ws" }
+
+func TestAuthenticationIsRequired(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t)
+	con := whoamiConsole(t)
+	// A real ServiceAccount token from the TokenRequest API. The binding
+	// lets it do everything once writes and reads are authorized per user.
+	saToken, err := env.ServiceAccountToken(ctx, ns, "ci", "cluster-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	saUser := "system:serviceaccount:" + ns + ":ci"
+	saAuth := "Bearer " + saToken
+
+	step(t, "without credentials the API is 401 problem+json with a Bearer challenge; health, readiness and metrics stay open", func(t *testing.T) {
+		for _, rq := range []struct{ method, path string }{
+			{"GET", "/api/v1/providers"}, {"GET", "/api/v1/version"}, {"POST", "/api/v1/providers?namespace=" + ns},
+			{"GET", "/api/v1/resources/secrets"}, {"DELETE", "/api/v1/routes/x"}, {"GET", "/api/v1/nothing"},
+		} {
+			var body any
+			if rq.method == "POST" {
+				body = selfHostedBody("anon")
+			}
+			r := call(t, rq.method, con.URL+rq.path, body, "Authorization", "")
+			p := r.problem(t)
+			if r.Status != 401 || p.Status != 401 || p.Code != "Unauthenticated" || !strings.Contains(p.Detail, "Authorization: Bearer") {
+				t.Errorf("%s %s: %d %+v", rq.method, rq.path, r.Status, p)
+			}
+			if r.Header.Get("WWW-Authenticate") != `Bearer realm="aigw-console"` || r.Header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("%s %s: headers %v", rq.method, rq.path, r.Header)
+			}
+		}
+		for _, path := range []string{"/healthz", "/readyz", "/metrics"} {
+			if r := call(t, "GET", con.URL+path, nil, "Authorization", ""); r.Status != 200 {
+				t.Errorf("GET %s without credentials: %d", path, r.Status)
+			}
+		}
+		if exists(t, adminClient(t), ns, "anon", &aigv1b1.AIServiceBackend{}) {
+			t.Error("the unauthenticated POST created something")
+		}
+	})
+
+	step(t, "a wrong token is 401 invalid_token, on REST and on the WebSocket upgrade", func(t *testing.T) {
+		r := call(t, "GET", con.URL+"/api/v1/providers", nil, "Authorization", "Bearer not-a-real-token")
+		if p := r.problem(t); r.Status != 401 || p.Code != "InvalidCredentials" || !strings.Contains(r.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+			t.Errorf("%d %+v %v", r.Status, p, r.Header)
+		}
+		if strings.Contains(string(r.Body), "not-a-real-token") {
+			t.Error("the answer echoes the token")
+		}
+		ws, resp, err := websocket.DefaultDialer.Dial(wsURL(con), http.Header{"Authorization": {"Bearer not-a-real-token"}})
+		if err == nil {
+			_ = ws.Close()
+			t.Fatal("the upgrade with a wrong token was accepted")
+		}
+		if resp == nil || resp.StatusCode != 401 {
+			t.Fatalf("upgrade with a wrong token: %v %v", resp, err)
+		}
+		_ = resp.Body.Close()
+	})
+
+	step(t, "a ServiceAccount token is accepted through TokenReview and the policy input names its user", func(t *testing.T) {
+		if r := call(t, "GET", con.URL+"/api/v1/providers?namespace="+ns, nil, "Authorization", saAuth); r.Status != 200 {
+			t.Fatalf("list: %d %s", r.Status, r.Body)
+		}
+		got := whoami(t, con, ns, "Authorization", saAuth)
+		want := "caller " + saUser + " groups system:authenticated,system:serviceaccounts,system:serviceaccounts:" + ns
+		if got != want {
+			t.Errorf("policy input:\n got %s\nwant %s", got, want)
+		}
+	})
+
+	step(t, "WebSocket: a token in the upgrade request's Authorization header", func(t *testing.T) {
+		c := dialStreamWith(t, con, false, http.Header{"Authorization": {saAuth}})
+		c.send(subscribeReq("a", ns, "providers"))
+		c.expect(stream.TypeSubscribed, stream.TypeSnapshot)
+	})
+
+	step(t, "WebSocket: a token in the first message (browsers)", func(t *testing.T) {
+		c := dialStreamWith(t, con, false, nil)
+		c.sendJSON(stream.AuthenticateRequest{Type: stream.TypeAuthenticate, Token: saToken})
+		m := c.expect(stream.TypeAuthenticated)[0]
+		var d stream.AuthenticatedData
+		if err := json.Unmarshal(m.env.Data, &d); err != nil || d.User != saUser {
+			t.Errorf("authenticated: %s (%v)", m.raw, err)
+		}
+		if strings.Contains(string(m.raw), saToken) {
+			t.Error("the answer echoes the token")
+		}
+		c.send(subscribeReq("b", ns, "providers"))
+		c.expect(stream.TypeSubscribed, stream.TypeSnapshot)
+		c.sendJSON(stream.AuthenticateRequest{Type: stream.TypeAuthenticate, Token: saToken})
+		if m := c.expect(stream.TypeError)[0]; !strings.Contains(string(m.raw), stream.CodeAlreadyAuthenticated) {
+			t.Errorf("second authenticate: %s", m.raw)
+		}
+	})
+
+	step(t, "WebSocket: anything else first closes with 1008", func(t *testing.T) {
+		c := dialStreamWith(t, con, false, nil)
+		c.send(subscribeReq("c", ns, "providers"))
+		if code := c.closeCode(5 * time.Second); code != websocket.ClosePolicyViolation {
+			t.Errorf("close code %d, want 1008", code)
+		}
+	})
+
+	step(t, "WebSocket: a refused token in the first message closes with 1008", func(t *testing.T) {
+		c := dialStreamWith(t, con, false, nil)
+		c.sendJSON(stream.AuthenticateRequest{Type: stream.TypeAuthenticate, Token: "not-a-real-token"})
+		if code := c.closeCode(5 * time.Second); code != websocket.ClosePolicyViolation {
+			t.Errorf("close code %d, want 1008", code)
+		}
+	})
+
+	step(t, "WebSocket: 10 s without the authenticate message closes with 1008", func(t *testing.T) {
+		start := time.Now()
+		c := dialStreamWith(t, con, false, nil)
+		code := c.closeCode(20 * time.Second)
+		took := time.Since(start)
+		if code != websocket.ClosePolicyViolation || took < 9*time.Second || took > 15*time.Second {
+			t.Errorf("close code %d after %s, want 1008 after about 10s", code, took)
+		}
+		t.Logf("closed with %d after %s", code, took.Round(10*time.Millisecond))
+	})
+}
+
+func TestAnonymousAccessOnlyWhenEnabled(t *testing.T) {
+	ns := newNamespace(t)
+	con := whoamiConsole(t, func(c *app.Config) { c.Auth.AllowAnonymous = true })
+	if r := call(t, "GET", con.URL+"/api/v1/providers?namespace="+ns, nil, "Authorization", ""); r.Status != 200 {
+		t.Errorf("anonymous list: %d %s", r.Status, r.Body)
+	}
+	if got := whoami(t, con, ns, "Authorization", ""); got != "caller system:anonymous groups system:unauthenticated" {
+		t.Errorf("anonymous policy input: %s", got)
+	}
+	if r := call(t, "GET", con.URL+"/api/v1/providers", nil, "Authorization", "Bearer not-a-real-token"); r.Status != 401 {
+		t.Errorf("a wrong token with anonymous access on: %d, want 401", r.Status)
+	}
+	c := dialStreamWith(t, con, false, nil)
+	c.send(subscribeReq("anon", ns, "providers"))
+	c.expect(stream.TypeSubscribed, stream.TypeSnapshot)
+}
