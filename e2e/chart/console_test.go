@@ -292,7 +292,21 @@ func (r response) decode(t testing.TB, out any) {
 	}
 }
 
-// call sends method url with a JSON body (nil for none) and header pairs.
+// adminAuth is the Authorization header of the control plane's admin,
+// which every request to a console sends (the console checks it with
+// TokenReview and writes impersonating the admin). A console started with
+// authDisabled ignores it.
+func adminAuth() http.Header {
+	return http.Header{"Authorization": {"Bearer " + env.Admin.BearerToken}}
+}
+
+// authDisabled is the environment of a console that acts with its own
+// identity (--auth-disabled): the chart's rules for the console's kinds are
+// what it writes with then.
+const authDisabled = "AIGW_AUTH_DISABLED=true"
+
+// call sends method url with a JSON body (nil for none) and header pairs,
+// as the admin (see adminAuth).
 func call(t testing.TB, method, url string, body any, headers ...string) response {
 	t.Helper()
 	var rd io.Reader
@@ -310,6 +324,7 @@ func call(t testing.TB, method, url string, body any, headers ...string) respons
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set("Authorization", adminAuth().Get("Authorization"))
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}

@@ -26,7 +26,7 @@ type stream struct {
 func dialStream(t *testing.T, con *proc) *stream {
 	t.Helper()
 	url := "ws" + strings.TrimPrefix(con.URL, "http") + "/api/v1/ws"
-	conn, resp, err := websocket.DefaultDialer.Dial(url, nil)
+	conn, resp, err := websocket.DefaultDialer.Dial(url, adminAuth())
 	status := 0
 	if resp != nil {
 		status = resp.StatusCode
