@@ -101,7 +101,7 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 	// 5. HTTP API, with the WebSocket stream and the metrics.
 	app := api.New(api.Options{Reader: cache, Sink: direct, Policy: engine, Ready: ready, Logger: log, Version: cfg.Version,
 		WebSocket: live.stream.Handler(), Metrics: live.metricsHandler(), Authenticate: authn.middleware,
-		Authorizer: authzn.authorizer, Namespaces: authzn.namespaces})
+		Authorizer: authzn.authorizer, Namespaces: authzn.namespaces, ManagedNamespaces: cfg.Namespaces})
 	return live.serve(ctx, app, api.ServeOptions{
 		Address:         cfg.ListenAddress,
 		ShutdownTimeout: cfg.ShutdownTimeout,

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/aigw-console/aigw-console/app"
 	aigv1b1 "github.com/aigw-console/aigw-console/app/apis/v1beta1"
 	"github.com/aigw-console/aigw-console/app/auth"
 	"github.com/aigw-console/aigw-console/app/authz"
@@ -416,5 +417,23 @@ func TestRouteValidationNamesNothingAUserCannotRead(t *testing.T) {
 	admin := call(t, "POST", con.URL+"/api/v1/routes?namespace="+teamB, shared("admins-route"))
 	if admin.Status != http.StatusUnprocessableEntity || !strings.Contains(string(admin.Body), teamA+"/hidden-route") {
 		t.Errorf("admin: status %d, want 422 naming %s/hidden-route: %s", admin.Status, teamA, admin.Body)
+	}
+}
+
+// TestWritesStayInTheManagedNamespaces: with --namespaces the console
+// writes nowhere else, even for a caller whose RBAC would allow it (with
+// impersonation the console's own Roles no longer bound the write).
+func TestWritesStayInTheManagedNamespaces(t *testing.T) {
+	managed, other := newNamespace(t), newNamespace(t)
+	con := startConsole(t, func(cfg *app.Config) { cfg.Namespaces = []string{managed} })
+	r := call(t, "POST", con.URL+"/api/v1/providers?namespace="+other, openAIProvider("p", "sk-x"))
+	if r.Status != http.StatusForbidden || !strings.Contains(r.problem(t).Detail, "--namespaces") || !strings.Contains(r.problem(t).Detail, other) {
+		t.Fatalf("admin POST outside --namespaces: %d %s, want 403 naming --namespaces and %s", r.Status, r.Body, other)
+	}
+	if exists(t, adminClient(t), other, "p", &aigv1b1.AIServiceBackend{}) {
+		t.Error("the provider was written outside --namespaces")
+	}
+	if r := call(t, "POST", con.URL+"/api/v1/providers?namespace="+managed, openAIProvider("p", "sk-x")); r.Status != http.StatusCreated {
+		t.Fatalf("admin POST in the managed namespace: %d %s", r.Status, r.Body)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -134,7 +135,14 @@ func (u *userReader) Get(k cluster.Kind, ns, name string) (*unstructured.Unstruc
 // ones; a named object's namespace defaults to "default". A namespace that
 // is not valid is left to the handler's 400.
 func (d *deps) allow(verb string, named bool, kinds ...cluster.Kind) fiber.Handler {
+	write := verb != "get" && verb != "list" && verb != "watch"
 	return func(c *fiber.Ctx) error {
+		if write && len(d.managed) > 0 {
+			if ns, err := namespaceParam(c, "default"); err == nil && !slices.Contains(d.managed, ns) {
+				return newProblem(fiber.StatusForbidden, "Forbidden", fmt.Sprintf("the console manages only the namespaces %s (--namespaces), not %s", strings.Join(d.managed, ", "), quote(ns)),
+					Cause{Field: "namespace", Message: "not managed by this console", Reason: "FieldValueForbidden"})
+			}
+		}
 		if d.authz == nil {
 			return c.Next()
 		}

@@ -21,7 +21,9 @@ type deps struct {
 	sink   sink.Sink
 	policy PolicyEvaluator
 	authz  Authorizer // nil: no authorization (authentication disabled)
-	log    *slog.Logger
+	// managed are the namespaces writes may target; empty: all.
+	managed []string
+	log     *slog.Logger
 }
 
 // Reader is the read side the handlers need: the shared informer cache.
@@ -68,6 +70,10 @@ type Options struct {
 	// Namespaces lists the namespaces GET /api/v1/me reports on. Default:
 	// the namespaces that hold cached objects.
 	Namespaces func() []string
+	// ManagedNamespaces are the only namespaces writes may target (the
+	// console's --namespaces); a write elsewhere is 403 even for a caller
+	// whose RBAC would allow it. Default: empty, every namespace.
+	ManagedNamespaces []string
 	// Authenticate is the authentication middleware (package auth): it
 	// runs before every route but /healthz, /readyz and /metrics. Default:
 	// none, requests are not authenticated.
@@ -111,7 +117,7 @@ func New(opts Options) *fiber.App {
 		Immutable: true,
 	})
 	app.Use(recover.New())
-	d := &deps{reader: opts.Reader, sink: opts.Sink, policy: opts.Policy, authz: opts.Authorizer, log: opts.Logger}
+	d := &deps{reader: opts.Reader, sink: opts.Sink, policy: opts.Policy, authz: opts.Authorizer, log: opts.Logger, managed: opts.ManagedNamespaces}
 
 	app.Get("/healthz", healthz())
 	app.Get("/readyz", readyz(opts.Ready))
