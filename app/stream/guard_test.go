@@ -18,13 +18,16 @@ type rbac struct {
 	mu      sync.Mutex
 	allowed map[string]bool // "kind/namespace"
 	nss     []string
-	asked   int
+	asked   map[string]int
 }
 
 func (r *rbac) Allowed(_ context.Context, kind, ns string) (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.asked++
+	if r.asked == nil {
+		r.asked = map[string]int{}
+	}
+	r.asked[kind+"/"+ns]++
 	return r.allowed[kind+"/"+ns], nil
 }
 
@@ -117,6 +120,27 @@ func TestAccessDecidesSubscriptionsAndEvents(t *testing.T) {
 			t.Errorf("unsubscribe after Forbidden: %s", e.Data)
 		}
 	})
+}
+
+func TestOnlySelectedEventsAreDecided(t *testing.T) {
+	access := &rbac{allowed: map[string]bool{"backends/team-a": true}, nss: []string{"team-a"}}
+	f := start(t, hub.Options{}, Options{Access: func(context.Context) (Access, error) { return access, nil }})
+	c := f.dial(t, nil)
+	c.subscribe("a", []string{"backends"}, func(r *Request) { r.Namespace = "team-a" })
+	c.expect(TypeSubscribed, TypeSnapshot)
+	// An event the subscription did not ask for (another kind, another
+	// namespace) costs no decision; the one after it is delivered.
+	secret := backend(hub.Added, "team-z", "s", 20, nil)
+	secret.Key.Kind = "secrets"
+	f.hub.Publish(secret, backend(hub.Added, "team-a", "a1", 21, nil))
+	if it := item(t, c.expect(EventType("backends", hub.Added))[0]); it.Name != "a1" {
+		t.Fatalf("event %+v", it)
+	}
+	access.mu.Lock()
+	defer access.mu.Unlock()
+	if n := access.asked["secrets/team-z"]; n != 0 {
+		t.Errorf("the guard asked %d times about secrets in team-z, which nobody subscribed to", n)
+	}
 }
 
 func TestWithoutAccessEverythingIsVisible(t *testing.T) {
