@@ -119,7 +119,7 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 	// 6. HTTP API, with the WebSocket stream and the metrics.
 	app := api.New(api.Options{Reader: cache, Sink: writes, Policy: engine, Ready: ready, Logger: log, Version: cfg.Version,
 		WebSocket: live.stream.Handler(), Metrics: live.metricsHandler(), Sync: syncStatus, Authenticate: authn.middleware,
-		Authorizer: authzn.authorizer, Namespaces: authzn.namespaces,
+		Authorizer: authzn.authorizer, Namespaces: authzn.namespaces, ManagedNamespaces: cfg.Namespaces,
 		Middleware: guard.middleware(), UserMiddleware: guard.userMiddleware()})
 	return live.serve(ctx, app, api.ServeOptions{
 		Address:         cfg.ListenAddress,

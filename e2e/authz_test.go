@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/aigw-console/aigw-console/app"
 	aigv1b1 "github.com/aigw-console/aigw-console/app/apis/v1beta1"
 	"github.com/aigw-console/aigw-console/app/auth"
 	"github.com/aigw-console/aigw-console/app/authz"
@@ -37,9 +38,9 @@ func userToken(t *testing.T, name string) string {
 
 // grantTeamRole gives user a Role in ns over the console's kinds and
 // returns the RoleBinding's name.
-func grantTeamRole(t *testing.T, ns, user string) string {
+func grantTeamRole(t testing.TB, ns, user string) string {
 	t.Helper()
-	c := adminClient(t)
+	c := env.Client(t)
 	ctx := context.Background()
 	var resources []string
 	groups := map[string]bool{}
@@ -376,5 +377,63 @@ func TestWritesReachTheAPIServerAsTheCaller(t *testing.T) {
 	}
 	if n := s.Users(); n > 2 {
 		t.Errorf("%d user clients kept, want at most 2", n)
+	}
+}
+
+// TestRouteValidationNamesNothingAUserCannotRead: a model collision with a
+// route in a namespace the caller may not list is still refused, but the
+// answer names neither that route nor its namespace; the admin, who may
+// see it, gets it named.
+func TestRouteValidationNamesNothingAUserCannotRead(t *testing.T) {
+	bob := userToken(t, "bob")
+	teamA, teamB := newNamespace(t), newNamespace(t)
+	con := startConsole(t)
+	for _, ns := range []string{teamA, teamB} {
+		for _, p := range []string{"primary", "secondary", "fallback"} {
+			selfHosted(t, con, ns, p)
+		}
+	}
+	grantTeamRole(t, teamB, "bob")
+	shared := func(name string) map[string]any {
+		r := chatRoute(name, "shared-model", "60s")
+		r["gateways"] = []any{map[string]any{"name": "ai-gateway", "namespace": "gateways"}}
+		return r
+	}
+	if r := call(t, "POST", con.URL+"/api/v1/routes?namespace="+teamA, shared("hidden-route")); r.Status != http.StatusCreated {
+		t.Fatalf("admin route in team-a: %d %s", r.Status, r.Body)
+	}
+	waitFor(t, 10*time.Second, "the cache to hold the team-a route", func() bool {
+		return call(t, "GET", con.URL+"/api/v1/routes/hidden-route?namespace="+teamA, nil).Status == http.StatusOK
+	})
+
+	r := call(t, "POST", con.URL+"/api/v1/routes?namespace="+teamB, shared("bobs-route"), as(bob)...)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "shared-model") || !strings.Contains(string(r.Body), "already routed") {
+		t.Fatalf("bob: status %d, want 422 on the model: %s", r.Status, r.Body)
+	}
+	if strings.Contains(string(r.Body), teamA) || strings.Contains(string(r.Body), "hidden-route") {
+		t.Errorf("bob's 422 names what he may not read: %s", r.Body)
+	}
+	t.Logf("bob: %s", r.Body)
+	admin := call(t, "POST", con.URL+"/api/v1/routes?namespace="+teamB, shared("admins-route"))
+	if admin.Status != http.StatusUnprocessableEntity || !strings.Contains(string(admin.Body), teamA+"/hidden-route") {
+		t.Errorf("admin: status %d, want 422 naming %s/hidden-route: %s", admin.Status, teamA, admin.Body)
+	}
+}
+
+// TestWritesStayInTheManagedNamespaces: with --namespaces the console
+// writes nowhere else, even for a caller whose RBAC would allow it (with
+// impersonation the console's own Roles no longer bound the write).
+func TestWritesStayInTheManagedNamespaces(t *testing.T) {
+	managed, other := newNamespace(t), newNamespace(t)
+	con := startConsole(t, func(cfg *app.Config) { cfg.Namespaces = []string{managed} })
+	r := call(t, "POST", con.URL+"/api/v1/providers?namespace="+other, openAIProvider("p", "sk-x"))
+	if r.Status != http.StatusForbidden || !strings.Contains(r.problem(t).Detail, "--namespaces") || !strings.Contains(r.problem(t).Detail, other) {
+		t.Fatalf("admin POST outside --namespaces: %d %s, want 403 naming --namespaces and %s", r.Status, r.Body, other)
+	}
+	if exists(t, adminClient(t), other, "p", &aigv1b1.AIServiceBackend{}) {
+		t.Error("the provider was written outside --namespaces")
+	}
+	if r := call(t, "POST", con.URL+"/api/v1/providers?namespace="+managed, openAIProvider("p", "sk-x")); r.Status != http.StatusCreated {
+		t.Fatalf("admin POST in the managed namespace: %d %s", r.Status, r.Body)
 	}
 }

@@ -102,6 +102,22 @@ func BenchmarkListProviders(b *testing.B) {
 			}
 		}
 	})
+	// With authentication on every request is authorized: the admin's
+	// above too. alice's lists are filtered by her RBAC (SubjectAccessReviews,
+	// cached for the TTL); across namespaces each namespace is decided once.
+	if alice, ok := env.UserToken("alice"); ok {
+		grantTeamRole(b, ns, "alice")
+		for _, u := range []struct{ name, url string }{{"in the namespace", url}, {"across namespaces", con.URL + "/api/v1/providers"}} {
+			b.Run("from the cache as a user with a Role, "+u.name, func(b *testing.B) {
+				for b.Loop() {
+					r := call(b, "GET", u.url, nil, "Authorization", "Bearer "+alice)
+					if r.Status != 200 || count(r.Body) < benchProviders {
+						b.Fatalf("status %d, %d items", r.Status, count(r.Body))
+					}
+				}
+			})
+		}
+	}
 	b.Run("straight from the API server", func(b *testing.B) {
 		dyn, err := dynamic.NewForConfig(env.Admin)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -152,7 +153,14 @@ func (u *userReader) Get(k cluster.Kind, ns, name string) (*unstructured.Unstruc
 // ones; a named object's namespace defaults to "default". A namespace that
 // is not valid is left to the handler's 400.
 func (d *deps) allow(verb string, named bool, kinds ...cluster.Kind) fiber.Handler {
+	write := verb != "get" && verb != "list" && verb != "watch"
 	return func(c *fiber.Ctx) error {
+		if write && len(d.managed) > 0 {
+			if ns, err := namespaceParam(c, "default"); err == nil && !slices.Contains(d.managed, ns) {
+				return newProblem(fiber.StatusForbidden, "Forbidden", fmt.Sprintf("the console manages only the namespaces %s (--namespaces), not %s", strings.Join(d.managed, ", "), quote(ns)),
+					Cause{Field: "namespace", Message: "not managed by this console", Reason: "FieldValueForbidden"})
+			}
+		}
 		if d.authz == nil {
 			return c.Next()
 		}
@@ -239,7 +247,7 @@ func hiddenCollisions(ns string, spec route.Spec, all Reader, seen []*unstructur
 	}
 	errs := route.CheckModelCollisions(ns, spec, hidden)
 	for _, e := range errs {
-		e.Detail = fmt.Sprintf("model %v is already routed on the same Gateway by another route; a model can be routed by only one route per Gateway", e.BadValue)
+		e.Detail = fmt.Sprintf("model %q is already routed on the same Gateway by another route; a model can be routed by only one route per Gateway", fmt.Sprint(e.BadValue))
 	}
 	return errs
 }

@@ -22,7 +22,9 @@ type deps struct {
 	policy PolicyEvaluator
 	sync   SyncStatus // nil in direct mode
 	authz  Authorizer // nil: no authorization (authentication disabled)
-	log    *slog.Logger
+	// managed are the namespaces writes may target; empty: all.
+	managed []string
+	log     *slog.Logger
 }
 
 // Reader is the read side the handlers need: the shared informer cache.
@@ -73,6 +75,10 @@ type Options struct {
 	// Namespaces lists the namespaces GET /api/v1/me reports on. Default:
 	// the namespaces that hold cached objects.
 	Namespaces func() []string
+	// ManagedNamespaces are the only namespaces writes may target (the
+	// console's --namespaces); a write elsewhere is 403 even for a caller
+	// whose RBAC would allow it. Default: empty, every namespace.
+	ManagedNamespaces []string
 	// Authenticate is the authentication middleware (package auth): it
 	// runs before every route but /healthz, /readyz and /metrics. Default:
 	// none, requests are not authenticated.
@@ -125,7 +131,7 @@ func New(opts Options) *fiber.App {
 	for _, m := range opts.Middleware {
 		app.Use(m)
 	}
-	d := &deps{reader: opts.Reader, sink: opts.Sink, policy: opts.Policy, sync: opts.Sync, authz: opts.Authorizer, log: opts.Logger}
+	d := &deps{reader: opts.Reader, sink: opts.Sink, policy: opts.Policy, sync: opts.Sync, authz: opts.Authorizer, log: opts.Logger, managed: opts.ManagedNamespaces}
 
 	app.Get("/healthz", healthz())
 	app.Get("/readyz", readyz(opts.Ready))

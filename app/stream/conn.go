@@ -318,7 +318,9 @@ func (c *conn) subscribe(r Request) error {
 		if err != nil {
 			return c.sendError(r.ID, CodeForbidden, forbiddenMessage(err))
 		}
-		filter = hub.And(c.filter, c.guard.filter(), sel.filter())
+		// The selection first: the guard then only decides what the
+		// subscription asked for.
+		filter = hub.And(c.filter, sel.filter(), c.guard.filter())
 	}
 	sub, resumed := c.s.hub.Subscribe(hub.SubscribeOptions{
 		Filter: filter,

@@ -177,7 +177,7 @@ func (s selection) firstCovered(ps []pair) (pair, bool) {
 // gains something resyncs (resync_required, then a fresh snapshot).
 // With all unset only the pairs the filters met undecided are decided.
 func (c *conn) recheck(all bool) error {
-	if c.guard == nil {
+	if c.guard == nil || len(c.subs) == 0 {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(c.s.ctx, c.s.opts.RecheckInterval+10*time.Second)

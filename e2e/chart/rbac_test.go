@@ -235,7 +235,9 @@ func smoke(t *testing.T, con *proc, ns string) {
 // TestChartRBACIsSufficient is the RBAC proof: the console binary, run with
 // the chart's container args and nothing but a token of the chart's own
 // ServiceAccount, passes the smoke suite — with the default ClusterRole and
-// with namespaced Roles.
+// authentication on (TokenReview, SubjectAccessReviews and writes
+// impersonating the caller, all with the chart's rules), and with
+// namespaced Roles and the console acting as itself.
 func TestChartRBACIsSufficient(t *testing.T) {
 	t.Parallel()
 	t.Run("with the default ClusterRole", func(t *testing.T) {
@@ -258,7 +260,7 @@ func TestChartRBACIsSufficient(t *testing.T) {
 		if !slices.Contains(args, "--namespaces="+nsA+","+nsB) {
 			t.Fatalf("args %v do not limit the console to %s,%s", args, nsA, nsB)
 		}
-		con := startConsole(t, args, id, "")
+		con := startConsole(t, args, id, "", authDisabled)
 		smoke(t, con, nsB)
 		step(t, "a write outside the watched namespaces is forbidden by the API server", func(t *testing.T) {
 			r := call(t, "POST", con.URL+"/api/v1/providers?namespace="+outside, providerBody("outside", "api.openai.com", true))
@@ -295,7 +297,7 @@ func withoutVerb(t *testing.T, objs []*unstructured.Unstructured, resource, verb
 				}
 				left := slices.DeleteFunc(slices.Clone(verbs), func(s string) bool { return s == verb })
 				removed = removed || len(left) < len(verbs)
-				if len(left) > 0 {
+				if len(left) > 0 { // a rule needs at least one verb
 					kept = append(kept, map[string]any{"apiGroups": rule["apiGroups"], "resources": []any{resource}, "verbs": toAny(left)})
 				}
 			}
@@ -386,48 +388,71 @@ func TestEveryRuleIsNeeded(t *testing.T) {
 		resource, verb string
 		// env is extra environment for the console.
 		env []string
+		// auth runs the console with authentication on; the other cases
+		// test the rules the console writes with when it acts as itself.
+		auth bool
 		// check shows what breaks without the verb.
 		check func(t *testing.T, con *proc, id identity, ns string)
 	}{
-		{"secrets", "list", []string{noWatchList}, func(t *testing.T, con *proc, id identity, ns string) {
+		{"users", "impersonate", nil, true, func(t *testing.T, con *proc, id identity, ns string) {
+			con.waitReady(t)
+			// The API server words the refusal after its newest
+			// impersonation check (constrained impersonation, e.g.
+			// "cannot impersonate-on:user-info:patch resource secrets"),
+			// or the classic one ("cannot impersonate resource users").
+			r := create(t, con, ns, "p")
+			var p problem
+			r.decode(t, &p)
+			if want := fmt.Sprintf(`User %q cannot impersonate`, id.User); r.Status != http.StatusForbidden || p.Code != "Forbidden" || !strings.Contains(p.Detail, want) {
+				t.Fatalf("got %d %s\nwant 403 Forbidden with %q", r.Status, r.Body, want)
+			}
+		}},
+		{"subjectaccessreviews", "create", nil, true, func(t *testing.T, con *proc, id identity, ns string) {
+			con.waitReady(t)
+			r := call(t, "GET", con.URL+"/api/v1/providers?namespace="+ns, nil)
+			if r.Status != http.StatusServiceUnavailable || !strings.Contains(string(r.Body), fmt.Sprintf(`User \"%s\" cannot create resource \"subjectaccessreviews\"`, id.User)) {
+				t.Fatalf("got %d %s, want 503 naming the refused subjectaccessreview", r.Status, r.Body)
+			}
+		}},
+		{"secrets", "list", []string{noWatchList}, false, func(t *testing.T, con *proc, id identity, ns string) {
 			neverReady(t, con, id, "list", "secrets")
 		}},
-		{"backendsecuritypolicies", "list", []string{noWatchList}, func(t *testing.T, con *proc, id identity, ns string) {
+		{"backendsecuritypolicies", "list", []string{noWatchList}, false, func(t *testing.T, con *proc, id identity, ns string) {
 			neverReady(t, con, id, "list", "backendsecuritypolicies")
 		}},
-		{"aigatewayroutes", "watch", nil, func(t *testing.T, con *proc, id identity, ns string) {
+		{"aigatewayroutes", "watch", nil, false, func(t *testing.T, con *proc, id identity, ns string) {
 			// The informer falls back to LIST and syncs, but every watch is
 			// refused: the cache only catches up when client-go re-lists
 			// after a backoff of up to a minute, and each refusal is logged.
 			logged(t, con, id, "watch", "aigatewayroutes", 3)
 		}},
-		{"backends", "create", nil, func(t *testing.T, con *proc, id identity, ns string) {
+		{"backends", "create", nil, false, func(t *testing.T, con *proc, id identity, ns string) {
 			con.waitReady(t)
 			forbidden(t, create(t, con, ns, "p"), id, "create", "backends")
 		}},
-		{"secrets", "create", nil, func(t *testing.T, con *proc, id identity, ns string) {
+		{"secrets", "create", nil, false, func(t *testing.T, con *proc, id identity, ns string) {
 			con.waitReady(t)
 			forbidden(t, create(t, con, ns, "p"), id, "create", "secrets")
 		}},
-		{"aiservicebackends", "patch", nil, func(t *testing.T, con *proc, id identity, ns string) {
+		{"aiservicebackends", "patch", nil, false, func(t *testing.T, con *proc, id identity, ns string) {
 			con.waitReady(t)
 			forbidden(t, create(t, con, ns, "p"), id, "patch", "aiservicebackends")
 		}},
-		{"secrets", "get", nil, func(t *testing.T, con *proc, id identity, ns string) {
+		{"secrets", "get", nil, false, func(t *testing.T, con *proc, id identity, ns string) {
 			con.waitReady(t)
 			mustCreate(t, con, ns, "p")
 			etag := etagOf(t, con, ns, "p", "api.openai.com")
 			r := call(t, "PUT", con.URL+"/api/v1/providers/p?namespace="+ns, providerBody("p", "eu.api.openai.com", false), "If-Match", etag)
 			forbidden(t, r, id, "get", "secrets")
 		}},
-		{"backends", "get", nil, func(t *testing.T, con *proc, id identity, ns string) {
+		{"backends", "get", nil, false, func(t *testing.T, con *proc, id identity, ns string) {
 			con.waitReady(t)
 			mustCreate(t, con, ns, "p")
 			etagOf(t, con, ns, "p", "api.openai.com")
 			r := call(t, "PUT", con.URL+"/api/v1/providers/p?namespace="+ns+"&dryRun=true", providerBody("p", "eu.api.openai.com", false))
 			forbidden(t, r, id, "get", "backends")
 		}},
-		{"tokenreviews", "create", nil, func(t *testing.T, con *proc, id identity, ns string) {
+		{"tokenreviews", "create", nil, true, func(t *testing.T, con *proc, id identity, ns string) {
 			con.waitReady(t)
 			r := call(t, "GET", con.URL+"/api/v1/providers?namespace="+ns, nil)
 			var p problem
@@ -437,7 +462,7 @@ func TestEveryRuleIsNeeded(t *testing.T) {
 			}
 			logged(t, con, id, "create", "tokenreviews", 1)
 		}},
-		{"backendtlspolicies", "delete", nil, func(t *testing.T, con *proc, id identity, ns string) {
+		{"backendtlspolicies", "delete", nil, false, func(t *testing.T, con *proc, id identity, ns string) {
 			con.waitReady(t)
 			mustCreate(t, con, ns, "p")
 			etag := etagOf(t, con, ns, "p", "api.openai.com")
@@ -453,7 +478,11 @@ func TestEveryRuleIsNeeded(t *testing.T) {
 			ns := env.Namespace(t)
 			objs := withoutVerb(t, render(t, renderOptions{namespace: ns}), tc.resource, tc.verb)
 			id := installIdentity(t, objs)
-			con := startConsole(t, containerArgs(t, objs), id, "", tc.env...)
+			env := tc.env
+			if !tc.auth {
+				env = append(env, authDisabled)
+			}
+			con := startConsole(t, containerArgs(t, objs), id, "", env...)
 			tc.check(t, con, id, ns)
 		})
 	}

@@ -147,7 +147,7 @@ reads numbers as float64 and would print 1000000 as 1e+06.
 {{- with $ws.allowedOrigins }}
 - --ws-allowed-origins={{ join "," . }}
 {{- end }}
-{{- $durations := list (list "pingInterval" "ws-ping-interval") (list "pongTimeout" "ws-pong-timeout") (list "writeTimeout" "ws-write-timeout") (list "idleTimeout" "ws-idle-timeout") }}
+{{- $durations := list (list "pingInterval" "ws-ping-interval") (list "pongTimeout" "ws-pong-timeout") (list "writeTimeout" "ws-write-timeout") (list "idleTimeout" "ws-idle-timeout") (list "recheckInterval" "ws-recheck-interval") }}
 {{- range $durations }}
 {{- $v := index $ws (index . 0) }}
 {{- if not (kindIs "invalid" $v) }}
@@ -210,4 +210,48 @@ The flags of GitOps mode. Credentials are files of the mounted Secrets
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/*
+The authorization flags of the values set in console.authorization; a null
+value is left out so the console's default applies.
+*/}}
+{{- define "aigw-console.authorizationArgs" -}}
+{{- $a := .Values.console.authorization }}
+{{- range (list (list "cacheSize" "authz-cache-size") (list "impersonationCacheSize" "impersonation-cache-size")) }}
+{{- $v := index $a (index . 0) }}
+{{- if not (kindIs "invalid" $v) }}
+- --{{ index . 1 }}={{ int64 $v }}
+{{- end }}
+{{- end }}
+{{- range (list (list "cacheTTL" "authz-cache-ttl") (list "impersonationCacheTTL" "impersonation-cache-ttl")) }}
+{{- $v := index $a (index . 0) }}
+{{- if not (kindIs "invalid" $v) }}
+- --{{ index . 1 }}={{ $v }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The cluster-scoped rules of authorization through the cluster's RBAC:
+impersonating the caller for writes, and SubjectAccessReviews (and the
+TokenReviews of authentication). Impersonation and reviews are not
+namespaced, so these are in a ClusterRole even with rbac.namespaced.
+*/}}
+{{- define "aigw-console.authRules" -}}
+- apiGroups: [""]
+  resources: ["users", "groups", "serviceaccounts"]
+  verbs: ["impersonate"]
+- apiGroups: ["authentication.k8s.io"]
+  resources:
+    - uids
+    {{- range .Values.rbac.impersonateUserExtras }}
+    - userextras/{{ . }}
+    {{- end }}
+  verbs: ["impersonate"]
+- apiGroups: ["authorization.k8s.io"]
+  resources: ["subjectaccessreviews"]
+  verbs: ["create"]
+- apiGroups: ["authentication.k8s.io"]
+  resources: ["tokenreviews"]
+  verbs: ["create"]
 {{- end }}
