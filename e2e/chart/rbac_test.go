@@ -295,7 +295,9 @@ func withoutVerb(t *testing.T, objs []*unstructured.Unstructured, resource, verb
 				}
 				left := slices.DeleteFunc(slices.Clone(verbs), func(s string) bool { return s == verb })
 				removed = removed || len(left) < len(verbs)
-				kept = append(kept, map[string]any{"apiGroups": rule["apiGroups"], "resources": []any{resource}, "verbs": toAny(left)})
+				if len(left) > 0 { // a rule needs at least one verb
+					kept = append(kept, map[string]any{"apiGroups": rule["apiGroups"], "resources": []any{resource}, "verbs": toAny(left)})
+				}
 			}
 			if err := unstructured.SetNestedSlice(o.Object, kept, "rules"); err != nil {
 				t.Fatal(err)
@@ -424,6 +426,12 @@ func TestEveryRuleIsNeeded(t *testing.T) {
 			etagOf(t, con, ns, "p", "api.openai.com")
 			r := call(t, "PUT", con.URL+"/api/v1/providers/p?namespace="+ns+"&dryRun=true", providerBody("p", "eu.api.openai.com", false))
 			forbidden(t, r, id, "get", "backends")
+		}},
+		{"events", "create", nil, func(t *testing.T, con *proc, id identity, ns string) {
+			// The write succeeds; its audit Event is refused and logged.
+			con.waitReady(t)
+			mustCreate(t, con, ns, "p")
+			logged(t, con, id, "create", "events", 1)
 		}},
 		{"backendtlspolicies", "delete", nil, func(t *testing.T, con *proc, id identity, ns string) {
 			con.waitReady(t)
