@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -158,6 +159,17 @@ func TestEveryMutatingRequestIsAuditedWithAnEvent(t *testing.T) {
 			t.Fatalf("X-Request-Id %q", r.Header.Get(audit.RequestIDHeader))
 		}
 		auditRecord(t, "client-chosen-42")
+	})
+	step(t, "the metrics count records and Events", func(t *testing.T) {
+		if v := scrape(t, con, "aigw_console_audit_events_created_total"); v < float64(len(cases)) {
+			t.Errorf("events created = %v, want at least %d", v, len(cases))
+		}
+		if v := scrape(t, con, "aigw_console_audit_events_dropped_total"); v != 0 {
+			t.Errorf("events dropped = %v, want 0", v)
+		}
+		if v := scrape(t, con, `aigw_console_audit_records_total{status="4xx"}`); v != 3 {
+			t.Errorf("4xx records = %v, want 3 (denied, invalid, malformed)", v)
+		}
 	})
 	step(t, "no record holds the credential", func(t *testing.T) {
 		if bytes.Contains(suite.audit.Bytes(), []byte(canary)) {
@@ -360,5 +372,26 @@ func TestGitScanFindsACanary(t *testing.T) {
 	n, hits, err := scanRepo(dir, [][]byte{[]byte(needle)})
 	if err != nil || n != 3 || len(hits) != 1 || !strings.Contains(hits[0], "blob") {
 		t.Fatalf("scan: %d objects, hits %v, err %v", n, hits, err)
+	}
+}
+
+func TestSuiteChecksCanFail(t *testing.T) {
+	// The suite-level checks run on the whole suite's capture; here the same
+	// checks run on a small capture of their own that breaks each rule once.
+	c := &capture{logs: &lockedBuffer{}, audit: &lockedBuffer{}, consoles: map[string]bool{"127.0.0.1:1": true}, canaries: map[string]bool{}}
+	const canary = "CANARY-self-check-0001"
+	c.canaries[canary] = true
+	_, _ = c.logs.Write([]byte("a log line\n"))
+	c.frames = append(c.frames, []byte(`{"data":"`+base64.StdEncoding.EncodeToString([]byte("key="+canary))+`"}`))
+	req, _ := http.NewRequest("POST", "http://127.0.0.1:1/api/v1/providers", nil)
+	c.captureHTTP(req, &http.Response{StatusCode: 201, Header: http.Header{"X-Request-Id": {"no-record"}}}, []byte(`{"ok":true}`))
+	rec, _ := json.Marshal(audit.Record{RequestID: "orphan", Method: "DELETE", Path: "/api/v1/routes/x", Result: audit.Result{Status: 200}})
+	_, _ = c.audit.Write(append(rec, '\n'))
+
+	fails := strings.Join(append(c.checkAudit(), c.checkCanaries()...), "\n")
+	for _, want := range []string{"request no-record: 0 audit records, want 1", "audit record orphan", "a canary", "in a WebSocket frame"} {
+		if !strings.Contains(fails, want) {
+			t.Errorf("the checks did not report %q:\n%s", want, fails)
+		}
 	}
 }
