@@ -275,7 +275,7 @@ func tlsPair(t *testing.T, dir string, serial int64) (certFile, keyFile string) 
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "aigw-console"},
-		IPAddresses: nil, DNSNames: []string{"localhost"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+		DNSNames: []string{"localhost"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
@@ -308,7 +308,7 @@ func TestTLSServingReloadsTheCertificate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer conn.Close()
+		defer func() { _ = conn.Close() }()
 		return conn.ConnectionState().PeerCertificates[0].SerialNumber.String()
 	}
 	if s := serial(); s != "1001" {
@@ -378,7 +378,7 @@ func TestGitScanFindsACanary(t *testing.T) {
 func TestSuiteChecksCanFail(t *testing.T) {
 	// The suite-level checks run on the whole suite's capture; here the same
 	// checks run on a small capture of their own that breaks each rule once.
-	c := &capture{logs: &lockedBuffer{}, audit: &lockedBuffer{}, consoles: map[string]bool{"127.0.0.1:1": true}, canaries: map[string]bool{}}
+	c := &capture{logs: &lockedBuffer{}, audit: &lockedBuffer{}, consoles: map[string]bool{"127.0.0.1:1": true}, canaries: map[string]bool{}, label: "(self-check) "}
 	const canary = "CANARY-self-check-0001"
 	c.canaries[canary] = true
 	_, _ = c.logs.Write([]byte("a log line\n"))

@@ -51,6 +51,8 @@ type capture struct {
 	consoles map[string]bool // host:port of the in-process consoles
 	canaries map[string]bool
 	repos    []string
+	// label prefixes the summary lines ("" for the suite's own capture).
+	label string
 }
 
 // exchange is one HTTP request and its answer.
@@ -215,8 +217,8 @@ func (s *capture) checkAudit() []string {
 	}
 	events, gone, evFails := checkEvents(due)
 	fails = append(fails, evFails...)
-	fmt.Fprintf(os.Stderr, "audit check: %d mutating requests, %d excluded (413), %d records, %d Events found (%d due, %d in namespaces deleted since)\n",
-		mutating, excluded, len(recs), events, len(due), gone)
+	fmt.Fprintf(os.Stderr, "%saudit check: %d mutating requests, %d excluded (413), %d records, %d Events found (%d due, %d in namespaces deleted since)\n",
+		s.label, mutating, excluded, len(recs), events, len(due), gone)
 	return fails
 }
 
@@ -298,8 +300,8 @@ func (s *capture) checkCanaries() []string {
 	if len(s.requests) > 0 && len(logs) == 0 {
 		fails = append(fails, "no console log line was captured: the log scan reads nothing")
 	}
-	fmt.Fprintf(os.Stderr, "canary scan: %d canaries (%d needles); %d answers, %d WebSocket frames, %d bytes of logs, %d bytes of audit records, %d Git repositories with %d objects\n",
-		len(s.canaries), len(needles), len(s.requests), len(s.frames), len(logs), len(auditLog), len(s.repos), objects)
+	fmt.Fprintf(os.Stderr, "%scanary scan: %d canaries (%d needles); %d answers, %d WebSocket frames, %d bytes of logs, %d bytes of audit records, %d Git repositories with %d objects\n",
+		s.label, len(s.canaries), len(needles), len(s.requests), len(s.frames), len(logs), len(auditLog), len(s.repos), objects)
 	return fails
 }
 
@@ -349,9 +351,17 @@ func scanRepo(dir string, needles [][]byte) (int, []string, error) {
 	return n, hits, nil
 }
 
+// fixedCredentials are credential values the tests spell out rather than
+// take from newCanary.
+var fixedCredentials = []string{"AKIAE2ETESTKEY000001", "sk-bench-placeholder"}
+
 // registerTokenCanaries makes the bearer tokens of the control plane's
-// users canaries: the console must never echo a caller's token.
+// users, and the fixed credentials, canaries: the console must never echo a
+// caller's token or a credential.
 func registerTokenCanaries() {
+	for _, c := range fixedCredentials {
+		registerCanary(c)
+	}
 	if env == nil || env.ControlPlane == nil {
 		return
 	}
