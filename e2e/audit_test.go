@@ -395,3 +395,32 @@ func TestSuiteChecksCanFail(t *testing.T) {
 		}
 	}
 }
+
+func TestAuditLogFile(t *testing.T) {
+	ns := newNamespace(t)
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	con := startConsole(t, func(c *app.Config) { c.Audit.Log, c.Audit.LogPath = nil, path })
+	r := call(t, "POST", con.URL+"/api/v1/providers?namespace="+ns+"&dryRun=true", selfHostedBody("to-file"))
+	if r.Status != 200 {
+		t.Fatalf("dry run: %d %s", r.Status, r.Body)
+	}
+	con.stop()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The suite's audit check sees this console's records through the file.
+	_, _ = suite.audit.Write(raw)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("audit log mode %v, want 0600", fi.Mode().Perm())
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	var rec audit.Record
+	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &rec) != nil || rec.RequestID != r.Header.Get(audit.RequestIDHeader) || !rec.DryRun {
+		t.Errorf("audit log file: %q", raw)
+	}
+}
