@@ -384,12 +384,14 @@ func TestSuiteChecksCanFail(t *testing.T) {
 	_, _ = c.logs.Write([]byte("a log line\n"))
 	c.frames = append(c.frames, []byte(`{"data":"`+base64.StdEncoding.EncodeToString([]byte("key="+canary))+`"}`))
 	req, _ := http.NewRequest("POST", "http://127.0.0.1:1/api/v1/providers", nil)
-	c.captureHTTP(req, &http.Response{StatusCode: 201, Header: http.Header{"X-Request-Id": {"no-record"}}}, []byte(`{"ok":true}`))
+	req.Header.Set("Authorization", "Bearer tok-self-check-0001")
+	c.captureHTTP(req, &http.Response{StatusCode: 201, Header: http.Header{"X-Request-Id": {"no-record"}}}, []byte(`{"token":"tok-self-check-0001"}`))
 	rec, _ := json.Marshal(audit.Record{RequestID: "orphan", Method: "DELETE", Path: "/api/v1/routes/x", Result: audit.Result{Status: 200}})
 	_, _ = c.audit.Write(append(rec, '\n'))
 
 	fails := strings.Join(append(c.checkAudit(), c.checkCanaries()...), "\n")
-	for _, want := range []string{"request no-record: 0 audit records, want 1", "audit record orphan", "a canary", "in a WebSocket frame"} {
+	for _, want := range []string{"request no-record: 0 audit records, want 1", "audit record orphan", "a canary", "in a WebSocket frame",
+		"(tok-self-check-0001) appears in the answer to POST /api/v1/providers"} {
 		if !strings.Contains(fails, want) {
 			t.Errorf("the checks did not report %q:\n%s", want, fails)
 		}

@@ -81,15 +81,21 @@ func (b *lockedBuffer) Bytes() []byte {
 	return append([]byte(nil), b.buf.Bytes()...)
 }
 
-// captureHTTP records an answer (`call` and the tests' own clients).
+// captureHTTP records an answer (`call` and the tests' own clients). The
+// bearer token the request sent becomes a canary: the console must never
+// echo it.
 func (s *capture) captureHTTP(req *http.Request, resp *http.Response, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if tok, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer "); ok && len(tok) >= 8 {
+		s.canaries[tok] = true
+	}
 	s.requests = append(s.requests, exchange{Method: req.Method, Host: req.URL.Host, Path: req.URL.EscapedPath(), Status: resp.StatusCode,
 		RequestID: resp.Header.Get(audit.RequestIDHeader), Header: resp.Header.Clone(), Body: append([]byte(nil), body...)})
 }
 
-// captureFrame records a WebSocket message, either way.
+// captureFrame records a message the console sent on a WebSocket (the
+// client's own messages may carry its credentials: they are not scanned).
 func (s *capture) captureFrame(raw []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
