@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -159,6 +160,17 @@ func TestEveryMutatingRequestIsAuditedWithAnEvent(t *testing.T) {
 		}
 		auditRecord(t, "client-chosen-42")
 	})
+	step(t, "the metrics count records and Events", func(t *testing.T) {
+		if v := scrape(t, con, "aigw_console_audit_events_created_total"); v < float64(len(cases)) {
+			t.Errorf("events created = %v, want at least %d", v, len(cases))
+		}
+		if v := scrape(t, con, "aigw_console_audit_events_dropped_total"); v != 0 {
+			t.Errorf("events dropped = %v, want 0", v)
+		}
+		if v := scrape(t, con, `aigw_console_audit_records_total{status="4xx"}`); v != 3 {
+			t.Errorf("4xx records = %v, want 3 (denied, invalid, malformed)", v)
+		}
+	})
 	step(t, "no record holds the credential", func(t *testing.T) {
 		if bytes.Contains(suite.audit.Bytes(), []byte(canary)) {
 			t.Fatal("an audit record holds the canary")
@@ -263,7 +275,7 @@ func tlsPair(t *testing.T, dir string, serial int64) (certFile, keyFile string) 
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "aigw-console"},
-		IPAddresses: nil, DNSNames: []string{"localhost"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+		DNSNames: []string{"localhost"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
@@ -296,7 +308,7 @@ func TestTLSServingReloadsTheCertificate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer conn.Close()
+		defer func() { _ = conn.Close() }()
 		return conn.ConnectionState().PeerCertificates[0].SerialNumber.String()
 	}
 	if s := serial(); s != "1001" {
@@ -360,5 +372,57 @@ func TestGitScanFindsACanary(t *testing.T) {
 	n, hits, err := scanRepo(dir, [][]byte{[]byte(needle)})
 	if err != nil || n != 3 || len(hits) != 1 || !strings.Contains(hits[0], "blob") {
 		t.Fatalf("scan: %d objects, hits %v, err %v", n, hits, err)
+	}
+}
+
+func TestSuiteChecksCanFail(t *testing.T) {
+	// The suite-level checks run on the whole suite's capture; here the same
+	// checks run on a small capture of their own that breaks each rule once.
+	c := &capture{logs: &lockedBuffer{}, audit: &lockedBuffer{}, consoles: map[string]bool{"127.0.0.1:1": true}, canaries: map[string]bool{}, label: "(self-check) "}
+	const canary = "CANARY-self-check-0001"
+	c.canaries[canary] = true
+	_, _ = c.logs.Write([]byte("a log line\n"))
+	c.frames = append(c.frames, []byte(`{"data":"`+base64.StdEncoding.EncodeToString([]byte("key="+canary))+`"}`))
+	req, _ := http.NewRequest("POST", "http://127.0.0.1:1/api/v1/providers", nil)
+	req.Header.Set("Authorization", "Bearer tok-self-check-0001")
+	c.captureHTTP(req, &http.Response{StatusCode: 201, Header: http.Header{"X-Request-Id": {"no-record"}}}, []byte(`{"token":"tok-self-check-0001"}`))
+	rec, _ := json.Marshal(audit.Record{RequestID: "orphan", Method: "DELETE", Path: "/api/v1/routes/x", Result: audit.Result{Status: 200}})
+	_, _ = c.audit.Write(append(rec, '\n'))
+
+	fails := strings.Join(append(c.checkAudit(), c.checkCanaries()...), "\n")
+	for _, want := range []string{"request no-record: 0 audit records, want 1", "audit record orphan", "a canary", "in a WebSocket frame",
+		"(tok-self-check-0001) appears in the answer to POST /api/v1/providers"} {
+		if !strings.Contains(fails, want) {
+			t.Errorf("the checks did not report %q:\n%s", want, fails)
+		}
+	}
+}
+
+func TestAuditLogFile(t *testing.T) {
+	ns := newNamespace(t)
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	con := startConsole(t, func(c *app.Config) { c.Audit.Log, c.Audit.LogPath = nil, path })
+	r := call(t, "POST", con.URL+"/api/v1/providers?namespace="+ns+"&dryRun=true", selfHostedBody("to-file"))
+	if r.Status != 200 {
+		t.Fatalf("dry run: %d %s", r.Status, r.Body)
+	}
+	con.stop()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The suite's audit check sees this console's records through the file.
+	_, _ = suite.audit.Write(raw)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("audit log mode %v, want 0600", fi.Mode().Perm())
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	var rec audit.Record
+	if len(lines) != 1 || json.Unmarshal([]byte(lines[0]), &rec) != nil || rec.RequestID != r.Header.Get(audit.RequestIDHeader) || !rec.DryRun {
+		t.Errorf("audit log file: %q", raw)
 	}
 }

@@ -160,7 +160,6 @@ func (c *streamClient) sendJSON(r any) {
 		c.t.Fatal(err)
 	}
 	checkSchema(c.t, false, raw)
-	suite.captureFrame(raw)
 	if err := c.ws.WriteMessage(websocket.TextMessage, raw); err != nil {
 		c.t.Fatalf("send: %v", err)
 	}

@@ -51,6 +51,8 @@ type capture struct {
 	consoles map[string]bool // host:port of the in-process consoles
 	canaries map[string]bool
 	repos    []string
+	// label prefixes the summary lines ("" for the suite's own capture).
+	label string
 }
 
 // exchange is one HTTP request and its answer.
@@ -79,15 +81,21 @@ func (b *lockedBuffer) Bytes() []byte {
 	return append([]byte(nil), b.buf.Bytes()...)
 }
 
-// captureHTTP records an answer (`call` and the tests' own clients).
+// captureHTTP records an answer (`call` and the tests' own clients). The
+// bearer token the request sent becomes a canary: the console must never
+// echo it.
 func (s *capture) captureHTTP(req *http.Request, resp *http.Response, body []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if tok, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer "); ok && len(tok) >= 8 {
+		s.canaries[tok] = true
+	}
 	s.requests = append(s.requests, exchange{Method: req.Method, Host: req.URL.Host, Path: req.URL.EscapedPath(), Status: resp.StatusCode,
 		RequestID: resp.Header.Get(audit.RequestIDHeader), Header: resp.Header.Clone(), Body: append([]byte(nil), body...)})
 }
 
-// captureFrame records a WebSocket message, either way.
+// captureFrame records a message the console sent on a WebSocket (the
+// client's own messages may carry its credentials: they are not scanned).
 func (s *capture) captureFrame(raw []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -215,8 +223,8 @@ func (s *capture) checkAudit() []string {
 	}
 	events, gone, evFails := checkEvents(due)
 	fails = append(fails, evFails...)
-	fmt.Fprintf(os.Stderr, "audit check: %d mutating requests, %d excluded (413), %d records, %d Events found (%d due, %d in namespaces deleted since)\n",
-		mutating, excluded, len(recs), events, len(due), gone)
+	fmt.Fprintf(os.Stderr, "%saudit check: %d mutating requests, %d excluded (413), %d records, %d Events found (%d due, %d in namespaces deleted since)\n",
+		s.label, mutating, excluded, len(recs), events, len(due), gone)
 	return fails
 }
 
@@ -298,8 +306,8 @@ func (s *capture) checkCanaries() []string {
 	if len(s.requests) > 0 && len(logs) == 0 {
 		fails = append(fails, "no console log line was captured: the log scan reads nothing")
 	}
-	fmt.Fprintf(os.Stderr, "canary scan: %d canaries (%d needles); %d answers, %d WebSocket frames, %d bytes of logs, %d bytes of audit records, %d Git repositories with %d objects\n",
-		len(s.canaries), len(needles), len(s.requests), len(s.frames), len(logs), len(auditLog), len(s.repos), objects)
+	fmt.Fprintf(os.Stderr, "%scanary scan: %d canaries (%d needles); %d answers, %d WebSocket frames, %d bytes of logs, %d bytes of audit records, %d Git repositories with %d objects\n",
+		s.label, len(s.canaries), len(needles), len(s.requests), len(s.frames), len(logs), len(auditLog), len(s.repos), objects)
 	return fails
 }
 
@@ -349,9 +357,17 @@ func scanRepo(dir string, needles [][]byte) (int, []string, error) {
 	return n, hits, nil
 }
 
+// fixedCredentials are credential values the tests spell out rather than
+// take from newCanary.
+var fixedCredentials = []string{"AKIAE2ETESTKEY000001", "sk-bench-placeholder"}
+
 // registerTokenCanaries makes the bearer tokens of the control plane's
-// users canaries: the console must never echo a caller's token.
+// users, and the fixed credentials, canaries: the console must never echo a
+// caller's token or a credential.
 func registerTokenCanaries() {
+	for _, c := range fixedCredentials {
+		registerCanary(c)
+	}
 	if env == nil || env.ControlPlane == nil {
 		return
 	}

@@ -120,7 +120,7 @@ func testApp(t *testing.T, a *Auditor) *fiber.App {
 	app.Delete("/api/v1/routes/:name", func(c *fiber.Ctx) error {
 		return fiber.NewError(fiber.StatusUnprocessableEntity, "bad key "+secret)
 	})
-	app.Put("/api/v1/routes/:name", func(c *fiber.Ctx) error { panic("boom") })
+	app.Put("/api/v1/routes/:name", func(*fiber.Ctx) error { panic("boom") })
 	app.Get("/api/v1/providers", func(c *fiber.Ctx) error { return c.SendString("list") })
 	return app
 }
@@ -177,7 +177,7 @@ func TestMiddlewareWritesOneRecordPerMutatingRequest(t *testing.T) {
 	if got := r2.Header.Get(RequestIDHeader); got == "" || strings.Contains(got, "bad") {
 		t.Errorf("an unsafe request ID must be replaced, got %q", got)
 	}
-	do("PUT", "/api/v1/routes/r1?namespace=team-a", "{}")
+	do("PUT", "/api/v1/routes/r1?namespace=team-a", "{}", "X-Test-User", "bob")
 	do("GET", "/api/v1/providers", "")
 	cancel()
 	a.Wait()
@@ -200,7 +200,7 @@ func TestMiddlewareWritesOneRecordPerMutatingRequest(t *testing.T) {
 	if d.Operation != "delete" || d.Kind != "route" || d.Name != "r1" || d.Result.Status != 422 || !strings.Contains(d.Result.Error, Redacted) {
 		t.Errorf("delete record: %+v", d)
 	}
-	if p := recs[2]; p.Result.Status != 500 || p.Method != "PUT" {
+	if p := recs[2]; p.Result.Status != 500 || p.Method != "PUT" || p.User != "bob" {
 		t.Errorf("panic record: %+v", p)
 	}
 	evs := ev.all()

@@ -98,6 +98,9 @@ func (a *Auditor) Middleware() fiber.Handler {
 			// still gets its record.
 			if p := recover(); p != nil {
 				rec := d.snapshot()
+				if u, ok := auth.FromContext(c.UserContext()); ok {
+					rec.User, rec.Groups = u.Name, u.Groups
+				}
 				rec.Result = Result{Status: fiber.StatusInternalServerError, Code: "InternalError"}
 				a.Write(rec, scrub)
 				panic(p)

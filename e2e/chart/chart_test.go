@@ -147,6 +147,12 @@ func TestSchemaRefusesBadValues(t *testing.T) {
 		{"an OIDC issuer without a client ID", []string{`auth.oidc.issuerURL="https://login.example.com"`}, "at '/auth/oidc/clientID'"},
 		{"a proxy source that is not a CIDR", []string{`auth.proxy.cidrs=["10.0.0.1"]`}, "at '/auth/proxy/cidrs/0'"},
 		{"an unknown auth key", []string{`auth.enabled=false`}, "additional properties 'enabled' not allowed"},
+		{"TLS without a Secret", []string{`tls.enabled=true`}, "at '/tls/secretName'"},
+		{"a negative rate limit", []string{`console.rateLimit.qps=-1`}, "at '/console/rateLimit/qps'"},
+		{"a zero burst", []string{`console.rateLimit.burst=0`}, "at '/console/rateLimit/burst'"},
+		{"a request timeout that is not a Go duration", []string{`console.requestTimeout="1 minute"`}, "at '/console/requestTimeout'"},
+		{"a CORS origin with a path", []string{`console.cors.allowedOrigins=["https://ui.example.com/app"]`}, "at '/console/cors/allowedOrigins/0'"},
+		{"an unknown audit key", []string{`console.audit={"logPath":"/var/log/a"}`}, "additional properties 'logPath' not allowed"},
 		{"a topology spread without a key", []string{`topologySpreadConstraints=[{"maxSkew":1,"whenUnsatisfiable":"ScheduleAnyway"}]`}, "at '/topologySpreadConstraints/0'"},
 	}
 	for _, tc := range cases {
@@ -423,9 +429,10 @@ func readmeSection(t *testing.T, readme, heading string) string {
 // until it is exposed in the chart (values.yaml, the schema, README.md) or
 // listed here.
 var notExposed = map[string]string{
-	"kubeconfig":    "in a Pod the console uses its ServiceAccount (in-cluster config)",
-	"auth-disabled": "development only: the console refuses it on a non-loopback address, and the chart listens on 0.0.0.0",
-	"version":       "prints the version and exits",
+	"kubeconfig":     "in a Pod the console uses its ServiceAccount (in-cluster config)",
+	"auth-disabled":  "development only: the console refuses it on a non-loopback address, and the chart listens on 0.0.0.0",
+	"version":        "prints the version and exits",
+	"audit-log-path": "audit records go to standard output, collected with the container's logs (the root filesystem is read-only)",
 }
 
 // TestChartFlagsExistInTheConsole keeps the chart true to the binary: every

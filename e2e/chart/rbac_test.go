@@ -462,6 +462,12 @@ func TestEveryRuleIsNeeded(t *testing.T) {
 			}
 			logged(t, con, id, "create", "tokenreviews", 1)
 		}},
+		{"events", "create", nil, false, func(t *testing.T, con *proc, id identity, ns string) {
+			// The write succeeds; its audit Event is refused and logged.
+			con.waitReady(t)
+			mustCreate(t, con, ns, "p")
+			logged(t, con, id, "create", "events", 1)
+		}},
 		{"backendtlspolicies", "delete", nil, false, func(t *testing.T, con *proc, id identity, ns string) {
 			con.waitReady(t)
 			mustCreate(t, con, ns, "p")

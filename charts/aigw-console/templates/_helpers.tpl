@@ -128,6 +128,12 @@ subjectaccessreviews.
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get", "list", "watch", "create", "patch", "delete"]
+{{- if .Values.console.audit.events }}
+# Audit: one Event per audit record, on the object it is about.
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create"]
+{{- end }}
 {{- end }}
 
 {{/*
