@@ -35,6 +35,7 @@ test: tools ## Unit, integration and e2e tests against the real local control pl
 	@total=$$(go tool cover -func=$(LOCAL)/cover.out | awk '/^total:/ {sub("%","",$$3); print $$3}'); \
 	  echo "coverage of app/, policy/, gitops/ (e2e included, generated deepcopy excluded): $${total}% (minimum $(COVER_MIN)%)"; \
 	  awk -v t="$$total" -v m="$(COVER_MIN)" 'BEGIN { exit (t+0 >= m+0) ? 0 : 1 }' || { echo "coverage below $(COVER_MIN)%"; exit 1; }
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=10s
 
 ##@ Development
 
@@ -112,6 +113,18 @@ image-check: image ## Build the image, then check its config (user, entrypoint, 
 bench: tools ## Benchmarks of BENCHMARKS.md: provider list cache vs API server, create vs kubectl, Rego evaluation.
 	go test -count=1 -run '^$$' -bench . -benchtime 20x ./e2e/
 	go test -count=1 -run '^$$' -bench . -benchmem ./policy/ ./app/provider/
+
+# Fuzz targets as Name:package; go test -fuzz takes one target at a time.
+FUZZTIME     ?= 10s
+FUZZ_TARGETS := FuzzWriteRequest:./app/api FuzzProviderSpec:./app/provider FuzzRender:./gitops FuzzObjectPath:./gitops
+
+.PHONY: fuzz
+fuzz: ## Fuzz each target for FUZZTIME (default 10s), one after another; seeds in <pkg>/testdata/fuzz/<Name>.
+	@for t in $(FUZZ_TARGETS); do \
+	  name=$${t%%:*}; pkg=$${t#*:}; \
+	  echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
+	  go test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
 
 .PHONY: wsload
 wsload: tools build ## WebSocket load test of BENCHMARKS.md: 2,000 subscribed clients on loopback, one change at a time, delivery p50/p99, RSS per idle connection.

@@ -16,6 +16,11 @@ import (
 // "_" is not allowed in a DNS-1123 label.
 const ClusterScope = "_cluster"
 
+// MaxNameLength is the longest object name ObjectPath accepts: the file
+// <name>.yaml must fit in the 255 bytes a file name holds on Linux (and in
+// the checkouts of Flux and Argo CD), while Kubernetes allows 253.
+const MaxNameLength = 255 - len(".yaml")
+
 // KustomizationFile is the file kept up to date in every folder of the tree.
 const KustomizationFile = "kustomization.yaml"
 
@@ -40,6 +45,9 @@ func ObjectPath(root string, ref sink.Ref) (string, error) {
 	if errs := validation.IsDNS1123Subdomain(ref.Name); len(errs) > 0 {
 		return "", &PathError{Object: ref, Path: ref.Name, Reason: "the name is not a DNS-1123 subdomain: " + strings.Join(errs, "; ")}
 	}
+	if len(ref.Name) > MaxNameLength {
+		return "", &PathError{Object: ref, Path: ref.Name, Reason: fmt.Sprintf("the name is longer than %d characters: <name>.yaml must fit in a file name (255 bytes)", MaxNameLength)}
+	}
 	scope := ClusterScope
 	if ref.Namespace != "" {
 		if errs := validation.IsDNS1123Label(ref.Namespace); len(errs) > 0 {
@@ -63,7 +71,8 @@ func CleanRoot(root string) (string, error) {
 		return "", &PathError{Path: root, Reason: "the root must be a relative folder such as clusters/default"}
 	}
 	for _, c := range strings.Split(r, "/") {
-		if c == "." || c == ".." || !rootComponent.MatchString(c) {
+		// Git refuses a .git component (in any case) in a tree it checks out.
+		if c == "." || c == ".." || strings.EqualFold(c, ".git") || !rootComponent.MatchString(c) {
 			return "", &PathError{Path: root, Reason: fmt.Sprintf("the root has an unsafe component %q", c)}
 		}
 	}

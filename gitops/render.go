@@ -1,8 +1,11 @@
 package gitops
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
@@ -30,6 +33,10 @@ var serverFields = []string{
 //
 // Render does not encrypt: a Secret comes out with its values in clear.
 // The Sink passes Secrets through SOPS before anything is written.
+//
+// An object holding a character that sigs.k8s.io/yaml cannot carry (see
+// yamlUnsafe) is written as indented JSON, which is YAML too, with those
+// characters escaped, so that the file reads back as exactly the object.
 func Render(obj *unstructured.Unstructured) ([]byte, error) {
 	ref := sink.RefOf(obj)
 	if obj.GetAPIVersion() == "" || obj.GetKind() == "" {
@@ -39,11 +46,70 @@ func Render(obj *unstructured.Unstructured) ([]byte, error) {
 		return nil, &PathError{Object: ref, Reason: "the object has no name"}
 	}
 	o := clean(obj)
+	if hasYAMLUnsafe(o.Object) {
+		out, err := escapedJSON(o.Object)
+		if err != nil {
+			return nil, fmt.Errorf("%s render failed: %w", ref, err)
+		}
+		return out, nil
+	}
 	out, err := yaml.Marshal(o.Object)
 	if err != nil {
 		return nil, fmt.Errorf("%s render failed: %w", ref, err)
 	}
 	return out, nil
+}
+
+// yamlUnsafe reports a character that sigs.k8s.io/yaml cannot write: it
+// marshals through JSON and re-reads that JSON as YAML 1.1, which refuses
+// DEL and the C1 controls, and reads a raw NEL (U+0085) as a line break
+// (the value would come back with a space). U+FFFE and U+FFFF are not
+// printable in YAML either.
+func yamlUnsafe(r rune) bool {
+	return r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0xfffe || r == 0xffff
+}
+
+// hasYAMLUnsafe reports whether any key or string of v holds a yamlUnsafe
+// character.
+func hasYAMLUnsafe(v any) bool {
+	switch t := v.(type) {
+	case string:
+		return strings.ContainsFunc(t, yamlUnsafe)
+	case map[string]any:
+		for k, e := range t {
+			if hasYAMLUnsafe(k) || hasYAMLUnsafe(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if hasYAMLUnsafe(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// escapedJSON writes v as indented JSON (sorted keys, as yaml.Marshal
+// sorts them) with every yamlUnsafe character as a \uXXXX escape, which
+// YAML's double-quoted strings read back as the character.
+func escapedJSON(v any) ([]byte, error) {
+	raw, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.Grow(len(raw) + 64)
+	for _, r := range string(raw) {
+		if yamlUnsafe(r) {
+			fmt.Fprintf(&b, `\u%04x`, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('\n')
+	return b.Bytes(), nil
 }
 
 // clean returns a copy of obj without status and server-set fields.
