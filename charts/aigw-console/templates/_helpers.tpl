@@ -216,6 +216,7 @@ The flags of GitOps mode. Credentials are files of the mounted Secrets
 {{- end }}
 {{- end }}
 {{- end }}
+{{- end }}
 
 {{/*
 The authorization flags of the values set in console.authorization; a null
