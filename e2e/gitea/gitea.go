@@ -422,7 +422,7 @@ func (g *Gitea) MergePullRequest(ctx context.Context, auth Auth, owner, repo str
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%w (last answer: %v)", ctx.Err(), err)
+			return fmt.Errorf("%w (last answer: %w)", ctx.Err(), err)
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
