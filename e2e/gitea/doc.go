@@ -15,11 +15,14 @@
 // # API
 //
 // Every call authenticates with basic auth as the admin, or with a token
-// (Token). CreateToken makes an access token with scopes,
-// CreateRepo a repository (auto_init on main), CloneURL and
-// CloneURLWithAuth give its HTTP clone URL, CreatePullRequest,
-// GetPullRequest, ListPullRequests and MergePullRequest drive pull
-// requests. Do sends any other API request.
+// (Token). CreateToken makes an access token with scopes (a token with
+// DefaultScopes may push and open, read and merge pull requests, but not
+// create repositories), CreateUser an ordinary user, CreateRepo a
+// repository (auto_init on main), AddCollaborator grants a user access,
+// CloneURL and CloneURLWithAuth give the HTTP clone URL, BranchSHA a
+// branch's head, and CreatePullRequest, GetPullRequest, ListPullRequests
+// and MergePullRequest drive pull requests. Do sends any other API request
+// and returns *APIError for a non-2xx answer.
 //
 // Tests call localtool.Require first: without the binary they skip, or
 // fail when $CI is set.

@@ -422,8 +422,38 @@ func (g *Gitea) MergePullRequest(ctx context.Context, auth Auth, owner, repo str
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%w (last answer: %v)", ctx.Err(), err)
+			return fmt.Errorf("%w (last answer: %w)", ctx.Err(), err)
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// CreateUser creates an ordinary (not admin) user through the admin API and
+// returns basic auth for it.
+func (g *Gitea) CreateUser(ctx context.Context, name, password string) (Auth, error) {
+	err := g.Do(ctx, g.Admin(), http.MethodPost, "/api/v1/admin/users", map[string]any{
+		"username": name, "password": password, "email": name + "@example.com",
+		"must_change_password": false, "visibility": "public",
+	}, nil)
+	return Auth{User: name, Password: password}, err
+}
+
+// AddCollaborator gives user a permission ("read", "write" or "admin") on
+// owner/repo.
+func (g *Gitea) AddCollaborator(ctx context.Context, auth Auth, owner, repo, user, permission string) error {
+	return g.Do(ctx, auth, http.MethodPut, repoPath(owner, repo)+"/collaborators/"+url.PathEscape(user),
+		map[string]any{"permission": permission}, nil)
+}
+
+// BranchSHA returns the SHA of the head commit of branch.
+func (g *Gitea) BranchSHA(ctx context.Context, auth Auth, owner, repo, branch string) (string, error) {
+	var b struct {
+		Commit struct {
+			ID string `json:"id"`
+		} `json:"commit"`
+	}
+	if err := g.Do(ctx, auth, http.MethodGet, repoPath(owner, repo)+"/branches/"+url.PathEscape(branch), nil, &b); err != nil {
+		return "", err
+	}
+	return b.Commit.ID, nil
 }

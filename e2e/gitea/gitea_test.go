@@ -113,10 +113,29 @@ func TestPushPullRequestMerge(t *testing.T) {
 	if mainSHA != *merged.MergeCommitSHA {
 		t.Errorf("main = %s, merge commit = %s", mainSHA, *merged.MergeCommitSHA)
 	}
+	if sha, err := g.BranchSHA(ctx, auth, g.AdminUser, "fleet", "main"); err != nil || sha != mainSHA {
+		t.Errorf("BranchSHA(main) = %q, %v; want %s", sha, err, mainSHA)
+	}
 	if got := gitserver.Git(t, wt, "show", "FETCH_HEAD:backend.yaml"); got != "kind: Backend\n" {
 		t.Errorf("backend.yaml on main = %q", got)
 	}
 	if _, err := gitserver.RunGit(wt, "merge-base", "--is-ancestor", base, mainSHA); err != nil {
 		t.Errorf("the old main is not an ancestor of the new one: %v", err)
 	}
+
+	// An ordinary user: no push until made a collaborator.
+	bob, err := g.CreateUser(ctx, "bob", "pw-bob-"+strings.Repeat("x", 8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobURL := g.CloneURLWithAuth(g.AdminUser, "fleet", bob.User, bob.Password)
+	gitserver.Git(t, wt, "checkout", "--quiet", "-b", "bob")
+	gitserver.Git(t, wt, "commit", "--quiet", "--allow-empty", "-m", "bob")
+	if _, err := gitserver.RunGit(wt, "push", "--quiet", bobURL, "bob"); err == nil {
+		t.Error("a user without permission pushed")
+	}
+	if err := g.AddCollaborator(ctx, g.Admin(), g.AdminUser, "fleet", bob.User, "write"); err != nil {
+		t.Fatal(err)
+	}
+	gitserver.Git(t, wt, "push", "--quiet", bobURL, "bob")
 }
