@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"strings"
 
 	"github.com/aigw-console/aigw-console/app/auth"
 	"github.com/aigw-console/aigw-console/app/authz"
 	"github.com/aigw-console/aigw-console/app/cluster"
 	directsink "github.com/aigw-console/aigw-console/app/sink/direct"
 	"github.com/aigw-console/aigw-console/app/stream"
+	"github.com/aigw-console/aigw-console/app/syncstatus"
 )
 
 // authorization is the RBAC wiring shared by the REST API, the stream and
@@ -56,7 +58,24 @@ type userStreamAccess struct {
 }
 
 func (s *userStreamAccess) Allowed(ctx context.Context, kind, ns string) (bool, error) {
+	// A sync event is decided by the resource it describes.
+	if resource, ok := strings.CutPrefix(kind, syncstatus.KindSync+"/"); ok {
+		kind = resource
+	}
 	return s.az.AllowedAPIKind(auth.NewContext(ctx, s.user), "watch", kind, ns)
+}
+
+// Expand implements stream.Expander: the kind "sync" is decided per
+// resource its events describe.
+func (s *userStreamAccess) Expand(kind string) []string {
+	if kind != syncstatus.KindSync {
+		return nil
+	}
+	var out []string
+	for _, k := range cluster.Kinds() {
+		out = append(out, syncstatus.KindSync+"/"+k.Name)
+	}
+	return out
 }
 
 func (s *userStreamAccess) Namespaces() []string { return s.namespaces() }

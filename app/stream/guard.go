@@ -31,6 +31,29 @@ type Access interface {
 	Namespaces() []string
 }
 
+// Expander is implemented by an Access whose API kind stands for several
+// decisions: the kind "sync" (GitOps mode) is decided per resource its
+// events describe, as "sync/<resource>", with that resource's permission.
+type Expander interface {
+	// Expand returns the decisions behind kind, or nil when kind is
+	// decided as itself.
+	Expand(kind string) []string
+}
+
+// syncKind is the stream kind of sync events; its event names are
+// "<resource>/<name>".
+const syncKind = "sync"
+
+// pairOf is the decision an event needs: a sync event is decided by the
+// resource it describes.
+func pairOf(e hub.Event) pair {
+	if e.Key.Kind == syncKind {
+		resource, _, _ := strings.Cut(e.Key.Name, "/")
+		return pair{syncKind + "/" + resource, e.Key.Namespace}
+	}
+	return pair{e.Key.Kind, e.Key.Namespace}
+}
+
 // pair is one decision: a kind in a namespace.
 type pair struct{ kind, ns string }
 
@@ -58,7 +81,7 @@ func newGuard(a Access) *guard {
 // filter is the hub filter: decided pairs only.
 func (g *guard) filter() hub.Filter {
 	return func(e hub.Event) bool {
-		p := pair{e.Key.Kind, e.Key.Namespace}
+		p := pairOf(e)
 		g.mu.RLock()
 		v, ok := g.known[p]
 		g.mu.RUnlock()
@@ -94,14 +117,21 @@ func (g *guard) decide(ctx context.Context, p pair) (bool, error) {
 // allowed (else a Forbidden naming the first refused kind); across
 // namespaces it decides each kind in every namespace that holds objects,
 // so the first snapshot shows what the user may see.
+//
+// A kind that expands (Expander) is admitted in one namespace when any of
+// its decisions is allowed; its events are then filtered per decision.
 func (g *guard) admit(ctx context.Context, kinds []string, ns string) error {
 	if ns != "" {
 		for _, k := range kinds {
-			ok, err := g.decide(ctx, pair{k, ns})
-			if err != nil {
-				return fmt.Errorf("could not check access to %s in namespace %q: %w", k, ns, err)
+			some := false
+			for _, d := range g.expand(k) {
+				ok, err := g.decide(ctx, pair{d, ns})
+				if err != nil {
+					return fmt.Errorf("could not check access to %s in namespace %q: %w", k, ns, err)
+				}
+				some = some || ok
 			}
-			if !ok {
+			if !some {
 				return fmt.Errorf("you may not watch %s in namespace %q", k, ns)
 			}
 		}
@@ -109,12 +139,24 @@ func (g *guard) admit(ctx context.Context, kinds []string, ns string) error {
 	}
 	for _, n := range g.access.Namespaces() {
 		for _, k := range kinds {
-			if _, err := g.decide(ctx, pair{k, n}); err != nil {
-				return fmt.Errorf("could not check access to %s in namespace %q: %w", k, n, err)
+			for _, d := range g.expand(k) {
+				if _, err := g.decide(ctx, pair{d, n}); err != nil {
+					return fmt.Errorf("could not check access to %s in namespace %q: %w", k, n, err)
+				}
 			}
 		}
 	}
 	return nil
+}
+
+// expand returns the decisions behind an API kind.
+func (g *guard) expand(kind string) []string {
+	if e, ok := g.access.(Expander); ok {
+		if ds := e.Expand(kind); len(ds) > 0 {
+			return ds
+		}
+	}
+	return []string{kind}
 }
 
 // recheck decides again every pair wanted and, when all is set, every
@@ -159,7 +201,11 @@ func sortPairs(ps []pair) {
 
 // covers reports whether subscription sel receives events of p.
 func (s selection) covers(p pair) bool {
-	return slices.Contains(s.kinds, p.kind) && (s.namespace == "" || s.namespace == p.ns)
+	kind := p.kind
+	if k, _, ok := strings.Cut(p.kind, "/"); ok {
+		kind = k // "sync/<resource>" is part of "sync"
+	}
+	return slices.Contains(s.kinds, kind) && (s.namespace == "" || s.namespace == p.ns)
 }
 
 // firstCovered returns the first pair sel covers, if any.
