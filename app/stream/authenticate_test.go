@@ -134,3 +134,27 @@ func TestAnonymousStreamWithoutAuthenticateMessage(t *testing.T) {
 	d.send(AuthenticateRequest{Type: TypeAuthenticate, Token: "alice-token"})
 	d.expect(TypeAuthenticated)
 }
+
+func TestPendingWithoutAnAuthenticatorIsRefused(t *testing.T) {
+	h := hub.New(hub.Options{Logger: slog.New(slog.DiscardHandler)})
+	srv, err := New(h, Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Use(auth.Middleware(auth.Options{Tokens: tokens{}, Deferred: func(*fiber.Ctx) bool { return true }}))
+	app.Get("/ws", srv.Handler())
+	req, _ := http.NewRequest("GET", "/ws", nil)
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "websocket")
+	req.Header.Set("Sec-WebSocket-Version", "13")
+	req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+	resp, err := app.Test(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("HTTP %d, want 401", resp.StatusCode)
+	}
+}
