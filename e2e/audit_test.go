@@ -371,9 +371,19 @@ func TestGitScanFindsACanary(t *testing.T) {
 			t.Fatalf("git %v: %v: %s", args, err, out)
 		}
 	}
-	n, hits, err := scanRepo(dir, [][]byte{[]byte(needle)})
+	n, hits, err := scanRepo(filepath.Join(dir, ".git"), [][]byte{[]byte(needle)})
 	if err != nil || n != 3 || len(hits) != 1 || !strings.Contains(hits[0], "blob") {
 		t.Fatalf("scan: %d objects, hits %v, err %v", n, hits, err)
+	}
+	// The same through the suite's scan of a registered folder (a bare
+	// clone next to the work tree), on a capture of its own.
+	if out, err := exec.Command("git", "clone", "-q", "--bare", dir, filepath.Join(dir, "remote.git")).CombinedOutput(); err != nil {
+		t.Fatalf("git clone: %v: %s", err, out)
+	}
+	c := &capture{logs: &lockedBuffer{}, audit: &lockedBuffer{}, consoles: map[string]bool{}, canaries: map[string]bool{needle: true}}
+	c.scanGit(dir)
+	if c.git.repos != 2 || c.git.objects != 6 || len(c.git.fails) != 2 {
+		t.Fatalf("scanGit: %d repositories, %d objects, findings %v", c.git.repos, c.git.objects, c.git.fails)
 	}
 }
 
