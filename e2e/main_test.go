@@ -68,10 +68,14 @@ func startConsole(t testing.TB, mutate ...func(*app.Config)) *console {
 		ListenAddress: "127.0.0.1:0",
 		Logger:        slog.New(slog.NewJSONHandler(suite.logs, nil)),
 		Version:       "e2e",
-		Audit:         app.AuditConfig{Log: suite.audit},
 	}
 	for _, m := range mutate {
 		m(&cfg)
+	}
+	// The suite's audit check reads every console's records, also when a
+	// test replaced the whole Config.
+	if cfg.Audit.Log == nil && cfg.Audit.LogPath == "" {
+		cfg.Audit.Log = suite.audit
 	}
 	addrs := make(chan net.Addr, 1)
 	done := make(chan error, 1)

@@ -9,12 +9,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -34,7 +37,7 @@ import (
 //     a captured request, and the Kubernetes Event exists where one is due;
 //   - no registered canary (every credential the suite sends) appears in any
 //     captured answer, frame, log line, audit record, or Git object of a
-//     registered repository.
+//     repository a test registered (scanned when that test ends).
 
 // suite is the capture of this test binary.
 var suite = &capture{logs: &lockedBuffer{}, audit: &lockedBuffer{}, consoles: map[string]bool{}, canaries: map[string]bool{}}
@@ -50,7 +53,7 @@ type capture struct {
 	audit    *lockedBuffer
 	consoles map[string]bool // host:port of the in-process consoles
 	canaries map[string]bool
-	repos    []string
+	git      gitScan
 	// label prefixes the summary lines ("" for the suite's own capture).
 	label string
 }
@@ -117,13 +120,66 @@ func registerCanary(v string) string {
 	return v
 }
 
-// registerGitRepo adds a Git repository (a bare or work-tree folder) whose
-// every object the canary scan reads after the last test. GitOps-mode tests
-// register the repositories they make.
-func registerGitRepo(dir string) {
-	suite.mu.Lock()
-	defer suite.mu.Unlock()
-	suite.repos = append(suite.repos, dir)
+// registerGitRepo adds the Git repositories under dir (bare repositories
+// and work trees, found by walking it) to the canary scan. GitOps-mode tests
+// register the folders of their remotes and clones. The scan runs when the
+// test ends, before its temporary folders are removed, with every canary
+// registered by then; its findings fail the suite after the last test.
+func registerGitRepo(t testing.TB, dir string) {
+	t.Cleanup(func() { suite.scanGit(dir) })
+}
+
+// gitScan is what the Git scans found.
+type gitScan struct {
+	repos, objects int
+	fails          []string
+}
+
+// scanGit scans every repository under root for every canary.
+func (s *capture) scanGit(root string) {
+	s.mu.Lock()
+	needles := s.needles()
+	s.mu.Unlock()
+	var res gitScan
+	repos, err := findRepos(root)
+	if err != nil {
+		res.fails = append(res.fails, err.Error())
+	}
+	for _, dir := range repos {
+		n, hits, err := scanRepo(dir, needles)
+		res.repos++
+		res.objects += n
+		if err != nil {
+			res.fails = append(res.fails, err.Error())
+		}
+		for _, h := range hits {
+			res.fails = append(res.fails, "a canary appears in Git: "+h)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.git.repos += res.repos
+	s.git.objects += res.objects
+	s.git.fails = append(s.git.fails, res.fails...)
+}
+
+// findRepos returns the Git directories under root: bare repositories
+// (HEAD and objects/) and the .git folders of work trees.
+func findRepos(root string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		if _, herr := os.Stat(filepath.Join(p, "HEAD")); herr == nil {
+			if fi, oerr := os.Stat(filepath.Join(p, "objects")); oerr == nil && fi.IsDir() {
+				out = append(out, p)
+				return filepath.SkipDir
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // needles are the spellings of the canaries that would betray a leak:
@@ -290,24 +346,14 @@ func (s *capture) checkCanaries() []string {
 	logs, auditLog := s.logs.Bytes(), s.audit.Bytes()
 	scan("the console logs", logs)
 	scan("the audit records", auditLog)
-	objects := 0
-	for _, dir := range s.repos {
-		n, hits, err := scanRepo(dir, needles)
-		objects += n
-		if err != nil {
-			fails = append(fails, err.Error())
-		}
-		for _, h := range hits {
-			fails = append(fails, "a canary appears in Git: "+h)
-		}
-	}
+	fails = append(fails, s.git.fails...)
 	// The scans read real data: a run that talked to a console has logs and
 	// (when it wrote) audit records to scan.
 	if len(s.requests) > 0 && len(logs) == 0 {
 		fails = append(fails, "no console log line was captured: the log scan reads nothing")
 	}
 	fmt.Fprintf(os.Stderr, "%scanary scan: %d canaries (%d needles); %d answers, %d WebSocket frames, %d bytes of logs, %d bytes of audit records, %d Git repositories with %d objects\n",
-		s.label, len(s.canaries), len(needles), len(s.requests), len(s.frames), len(logs), len(auditLog), len(s.repos), objects)
+		s.label, len(s.canaries), len(needles), len(s.requests), len(s.frames), len(logs), len(auditLog), s.git.repos, s.git.objects)
 	return fails
 }
 

@@ -144,9 +144,16 @@ func TestTimeoutAnswers504(t *testing.T) {
 		}
 	}
 	app.Get("/slow", slow)
+	app.Get("/answered", func(c *fiber.Ctx) error {
+		<-c.UserContext().Done()
+		return c.Status(503).SendString("checker unavailable")
+	})
 	app.Get("/ws", slow)
 	if r := do(t, app, "GET", "/slow"); r.StatusCode != 504 {
 		t.Errorf("slow: %d, want 504", r.StatusCode)
+	}
+	if r := do(t, app, "GET", "/answered"); r.StatusCode != 504 {
+		t.Errorf("a 503 written after the deadline: %d, want 504", r.StatusCode)
 	}
 	if r := do(t, app, "GET", "/ws"); r.StatusCode != 200 {
 		t.Errorf("exempt path: %d, want 200", r.StatusCode)

@@ -11,7 +11,8 @@ import (
 
 // Timeout is middleware that bounds each request to d: the request's
 // context ends after d, so calls to the API server, Git and the policies
-// stop, and a request that fails after that is answered 504 Gateway Timeout. Paths with one of the exempt
+// stop, and a request that fails after that (an error, or an answer of 500 or
+// more) is answered 504 Gateway Timeout. Paths with one of the exempt
 // prefixes (the WebSocket stream) are not bounded. d <= 0 turns it off.
 func Timeout(d time.Duration, exempt ...string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
@@ -27,7 +28,11 @@ func Timeout(d time.Duration, exempt ...string) fiber.Handler {
 		defer cancel()
 		c.SetUserContext(ctx)
 		err := c.Next()
-		if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// A failure after the deadline is the deadline's doing, whether it
+		// came back as an error or was answered already (e.g. 503 from an
+		// authenticator whose review was cut short).
+		failed := err != nil || c.Response().StatusCode() >= fiber.StatusInternalServerError
+		if failed && errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return fiber.NewError(fiber.StatusGatewayTimeout, "the request did not finish within "+d.String()+" (--request-timeout)")
 		}
 		return err
