@@ -177,18 +177,8 @@ func readmeRBAC(t *testing.T) map[string][]string {
 	return readmeRBACIn(t, "## RBAC")
 }
 
-// authRoles returns the authentication ClusterRole(s) among objs.
-func authRoles(objs []*unstructured.Unstructured) []*unstructured.Unstructured {
-	var out []*unstructured.Unstructured
-	for _, o := range find(objs, "ClusterRole") {
-		if strings.HasSuffix(o.GetName(), "-auth") {
-			out = append(out, o)
-		}
-	}
-	return out
-}
-
-// consoleRoles returns roles without the authentication ClusterRole.
+// consoleRoles returns roles without the ClusterRole of impersonation and
+// reviews that namespaced RBAC adds (<name>-auth).
 func consoleRoles(roles []*unstructured.Unstructured) []*unstructured.Unstructured {
 	var out []*unstructured.Unstructured
 	for _, o := range roles {
@@ -287,8 +277,8 @@ func TestDefaultRBACIsLeastPrivilegeAndDocumented(t *testing.T) {
 				}
 			}
 		}
-		if len(find(objs, "ClusterRoleBinding")) != 2 {
-			t.Errorf("want exactly two ClusterRoleBindings by default (the console's and authentication's), got %d", len(find(objs, "ClusterRoleBinding")))
+		if len(find(objs, "ClusterRoleBinding")) != 1 {
+			t.Errorf("want exactly one ClusterRoleBinding by default (the console's), got %d", len(find(objs, "ClusterRoleBinding")))
 		}
 	})
 
@@ -296,19 +286,6 @@ func TestDefaultRBACIsLeastPrivilegeAndDocumented(t *testing.T) {
 		granted := grantedRules(t, consoleRoles(find(objs, "ClusterRole")))
 		if d := cmp.Diff(documented, granted); d != "" {
 			t.Errorf("granted rules differ from the README's RBAC table (-README +granted):\n%s", d)
-		}
-	})
-
-	t.Run("the authentication ClusterRole grants exactly the README's Authentication table, in both RBAC modes", func(t *testing.T) {
-		want := readmeRBACIn(t, "## Authentication")
-		for _, set := range [][]string{nil, {`rbac.namespaced=true`, `watchNamespaces=["team-a"]`}} {
-			auth := authRoles(render(t, renderOptions{set: set}))
-			if len(auth) != 1 {
-				t.Fatalf("%v: want one authentication ClusterRole, got %d", set, len(auth))
-			}
-			if d := cmp.Diff(want, grantedRules(t, auth)); d != "" {
-				t.Errorf("%v: authentication rules differ from the README (-README +granted):\n%s", set, d)
-			}
 		}
 	})
 
