@@ -296,7 +296,7 @@ func TestGitOpsMode(t *testing.T) {
 					continue
 				}
 				var owned map[string]any
-				if err := json.Unmarshal(mf.FieldsV1.Raw, &owned); err != nil {
+				if err := json.Unmarshal(mf.FieldsV1.GetRawBytes(), &owned); err != nil {
 					t.Fatal(err)
 				}
 				if missing := ownedFieldsMissing(want.GetKind(), owned, full.Object); len(missing) > 0 {
@@ -327,7 +327,7 @@ func TestGitOpsMode(t *testing.T) {
 	})
 
 	step(t, "a change that leaves Git as it is makes no commit", func(t *testing.T) {
-		head, n := g.repo.Head(t, "main"), g.repo.Commits(t, "main")
+		n := g.repo.Commits(t, "main")
 		url := gc.URL + "/api/v1/resources/backends/raw?namespace=" + ns
 		if r := call(t, "PUT", url, backendJSON(ns, "vllm.models.svc.cluster.local")); r.Status != 201 && r.Status != 200 {
 			t.Fatalf("status %d: %s", r.Status, r.Body)
@@ -335,7 +335,7 @@ func TestGitOpsMode(t *testing.T) {
 		if g.repo.Commits(t, "main") != n+1 {
 			t.Fatalf("the raw apply made %d commits", g.repo.Commits(t, "main")-n)
 		}
-		head = g.repo.Head(t, "main")
+		head := g.repo.Head(t, "main")
 		r := call(t, "PUT", url, backendJSON(ns, "vllm.models.svc.cluster.local"))
 		var a gitWriteAnswer
 		r.decode(t, &a)
@@ -385,6 +385,18 @@ func TestGitOpsMode(t *testing.T) {
 		// A provider without a credential still works in that console.
 		if r := call(t, "POST", plain.URL+"/api/v1/providers?namespace="+ns, selfHostedBody("no-credential")); r.Status != 201 {
 			t.Errorf("status %d: %s", r.Status, r.Body)
+		}
+	})
+
+	step(t, "a per-request flow the console does not allow is 400 naming flow; nothing pushed", func(t *testing.T) {
+		pushes := g.server.Pushes()
+		r := call(t, "POST", providers+"&flow=pull-request", selfHostedBody("wants-a-pr"))
+		p := r.problem(t)
+		if r.Status != 400 || p.Code != "InvalidFlow" || len(p.Causes) != 1 || p.Causes[0].Field != "flow" {
+			t.Fatalf("status %d problem %+v", r.Status, p)
+		}
+		if g.server.Pushes() != pushes {
+			t.Error("something was pushed")
 		}
 	})
 
@@ -529,7 +541,7 @@ func buildConsole(t *testing.T) string {
 		cmd := exec.Command("go", "build", "-o", consoleBin, "./cmd/aigw-console")
 		cmd.Dir = ".."
 		if out, err := cmd.CombinedOutput(); err != nil {
-			consoleBinErr = fmt.Errorf("go build: %v: %s", err, out)
+			consoleBinErr = fmt.Errorf("go build: %w: %s", err, out)
 		}
 	})
 	if consoleBinErr != nil {
