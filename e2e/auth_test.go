@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/aigw-console/aigw-console/app"
 	aigv1b1 "github.com/aigw-console/aigw-console/app/apis/v1beta1"
@@ -181,10 +184,27 @@ func TestAuthenticationIsRequired(t *testing.T) {
 }
 
 func TestAnonymousAccessOnlyWhenEnabled(t *testing.T) {
-	ns := newNamespace(t)
+	ns, other := newNamespace(t), newNamespace(t)
 	con := whoamiConsole(t, func(c *app.Config) { c.Auth.AllowAnonymous = true })
+	// system:anonymous is a user like any other: the cluster's RBAC decides
+	// what it may do, so it gets a Role in ns and none in other.
+	createEditorRole(t, ns, "system:anonymous")
+	cs, err := kubernetes.NewForConfig(env.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the API server's RBAC to allow system:anonymous", func() bool {
+		r, err := cs.AuthorizationV1().SubjectAccessReviews().Create(context.Background(), &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+			User: "system:anonymous", Groups: []string{"system:unauthenticated"},
+			ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: ns, Verb: "list", Group: aigv1b1.GroupVersion.Group, Resource: "aiservicebackends"},
+		}}, metav1.CreateOptions{})
+		return err == nil && r.Status.Allowed
+	})
 	if r := call(t, "GET", con.URL+"/api/v1/providers?namespace="+ns, nil, "Authorization", ""); r.Status != 200 {
 		t.Errorf("anonymous list: %d %s", r.Status, r.Body)
+	}
+	if r := call(t, "GET", con.URL+"/api/v1/providers?namespace="+other, nil, "Authorization", ""); r.Status != 403 || !strings.Contains(string(r.Body), "system:anonymous") {
+		t.Errorf("anonymous list without RBAC: %d %s, want 403 naming system:anonymous", r.Status, r.Body)
 	}
 	if got := whoami(t, con, ns, "Authorization", ""); got != "caller system:anonymous groups system:unauthenticated" {
 		t.Errorf("anonymous policy input: %s", got)

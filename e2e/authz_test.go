@@ -40,6 +40,29 @@ func userToken(t *testing.T, name string) string {
 // returns the RoleBinding's name.
 func grantTeamRole(t testing.TB, ns, user string) string {
 	t.Helper()
+	ctx := context.Background()
+	name := createEditorRole(t, ns, user)
+	// The API server's RBAC authorizer learns of the binding through its
+	// own informer: wait until it answers for the user.
+	cfg, err := env.UserConfig(user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the RoleBinding to take effect", func() bool {
+		_, err := dyn.Resource(cluster.AIServiceBackend.GVR()).Namespace(ns).List(ctx, metav1.ListOptions{})
+		return err == nil
+	})
+	return name
+}
+
+// createEditorRole creates a Role in ns over the console's kinds, binds it
+// to user and returns the RoleBinding's name.
+func createEditorRole(t testing.TB, ns, user string) string {
+	t.Helper()
 	c := env.Client(t)
 	ctx := context.Background()
 	var resources []string
@@ -69,20 +92,6 @@ func grantTeamRole(t testing.TB, ns, user string) string {
 	if err := c.Create(ctx, binding); err != nil {
 		t.Fatal(err)
 	}
-	// The API server's RBAC authorizer learns of the binding through its
-	// own informer: wait until it answers for the user.
-	cfg, err := env.UserConfig(user)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 10*time.Second, "the RoleBinding to take effect", func() bool {
-		_, err := dyn.Resource(cluster.AIServiceBackend.GVR()).Namespace(ns).List(ctx, metav1.ListOptions{})
-		return err == nil
-	})
 	return binding.Name
 }
 

@@ -33,7 +33,9 @@ func TestGitOpsPullRequestOnGitea(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 
-	forge, err := gitea.Start(ctx, gitea.Options{BinDir: giteaBin, Dir: t.TempDir()})
+	giteaDir := t.TempDir()
+	registerGitRepo(t, giteaDir) // Gitea's repositories, scanned for canaries
+	forge, err := gitea.Start(ctx, gitea.Options{BinDir: giteaBin, Dir: giteaDir})
 	if err != nil {
 		t.Fatal(err)
 	}

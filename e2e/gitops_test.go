@@ -53,6 +53,8 @@ type gitopsEnv struct {
 func newGitOpsEnv(t *testing.T) *gitopsEnv {
 	t.Helper()
 	root := t.TempDir()
+	// The suite scans every Git object under root for its canaries.
+	registerGitRepo(t, root)
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
 		t.Fatal(err)
@@ -628,6 +630,7 @@ func startConsoleProcess(t *testing.T, bin, kubeconfig, name string, args ...str
 // flag and never the credential; the right one (from a file) starts it.
 func TestGitOpsStartUpChecksTheRemote(t *testing.T) {
 	root := t.TempDir()
+	registerGitRepo(t, root)
 	srv := gitserver.Start(t, gitserver.Options{Root: filepath.Join(root, "remote"), User: "console", Password: "right-pass-4f2a"})
 	repo := srv.NewRepo(t, "fleet.git")
 	wrong, right := filepath.Join(root, "wrong"), filepath.Join(root, "right")
@@ -654,7 +657,11 @@ func TestGitOpsStartUpChecksTheRemote(t *testing.T) {
 	if strings.Contains(err.Error(), "pass-") {
 		t.Errorf("the error carries a credential: %v", err)
 	}
-	con := startConsole(t, func(c *app.Config) { *c = cfg(right) })
+	con := startConsole(t, func(c *app.Config) {
+		keep := c.Logger // the suite's log capture
+		*c = cfg(right)
+		c.Logger = keep
+	})
 	if r := call(t, "POST", con.URL+"/api/v1/providers?namespace="+newNamespace(t), selfHostedBody("authenticated")); r.Status != 201 {
 		t.Fatalf("status %d: %s", r.Status, r.Body)
 	}
