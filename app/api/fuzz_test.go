@@ -104,6 +104,7 @@ func FuzzWriteRequest(f *testing.F) {
 			t.Fatalf("%s %s: %v", rt.method, req.URL, err)
 		}
 		answer, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
 		if err != nil {
 			t.Fatalf("read the answer: %v", err)
 		}
