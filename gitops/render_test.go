@@ -1,6 +1,7 @@
 package gitops
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -172,6 +173,20 @@ func TestRenderKeepsControlCharacters(t *testing.T) {
 		}
 		if diff := cmp.Diff(map[string]any{v: v}, back["data"]); diff != "" {
 			t.Errorf("%q read back differently (-want +got):\n%s\n%s", v, diff, out)
+		}
+	}
+}
+
+// TestRenderRefusesKeysTooLongForYAML: YAML 1.1 parsers refuse a key of
+// more than 1024 characters, so Render refuses it rather than write a file
+// that does not parse (found by FuzzRender, with a DEL in the key).
+func TestRenderRefusesKeysTooLongForYAML(t *testing.T) {
+	for _, k := range []string{strings.Repeat("k", 1100), strings.Repeat("k", 1100) + "\x7f", strings.Repeat("<", 200)} {
+		o := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "x"}, "data": map[string]any{k: "v"},
+		}}
+		if out, err := Render(o); !errors.Is(err, ErrKeyTooLong) {
+			t.Errorf("key of %d bytes: Render = %d bytes, %v; want ErrKeyTooLong", len(k), len(out), err)
 		}
 	}
 }
