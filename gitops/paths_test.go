@@ -42,6 +42,8 @@ func TestObjectPath(t *testing.T) {
 		{"a kind with dots is refused", sink.Ref{GVK: schema.GroupVersionKind{Kind: ".."}, Namespace: "team-a", Name: "x"}, ""},
 		{"an empty kind is refused", sink.Ref{Namespace: "team-a", Name: "x"}, ""},
 		{"a name longer than 253 characters is refused", ref("team-a", string(make([]byte, 254))), ""},
+		{"a 250-character name fits in a file name", ref("team-a", strings.Repeat("a", 250)), "clusters/default/team-a/backend/" + strings.Repeat("a", 250) + ".yaml"},
+		{"a 251-character name is refused: its file name would exceed 255 bytes", ref("team-a", strings.Repeat("a", 251)), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,6 +76,8 @@ func TestCleanRoot(t *testing.T) {
 		{"clusters//default", ""},
 		{`clusters\default`, ""},
 		{"clusters/de fault", ""},
+		{".git/hooks", ""},
+		{"clusters/.GIT", ""},
 	}
 	for _, tt := range tests {
 		got, err := CleanRoot(tt.root)

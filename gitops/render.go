@@ -3,6 +3,7 @@ package gitops
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -37,6 +38,7 @@ var serverFields = []string{
 // An object holding a character that sigs.k8s.io/yaml cannot carry (see
 // yamlUnsafe) is written as indented JSON, which is YAML too, with those
 // characters escaped, so that the file reads back as exactly the object.
+// An object with a map key too long for YAML is refused (ErrKeyTooLong).
 func Render(obj *unstructured.Unstructured) ([]byte, error) {
 	ref := sink.RefOf(obj)
 	if obj.GetAPIVersion() == "" || obj.GetKind() == "" {
@@ -46,7 +48,11 @@ func Render(obj *unstructured.Unstructured) ([]byte, error) {
 		return nil, &PathError{Object: ref, Reason: "the object has no name"}
 	}
 	o := clean(obj)
-	if hasYAMLUnsafe(o.Object) {
+	unsafe, err := scan(o.Object)
+	if err != nil {
+		return nil, fmt.Errorf("%s render failed: %w", ref, err)
+	}
+	if unsafe {
 		out, err := escapedJSON(o.Object)
 		if err != nil {
 			return nil, fmt.Errorf("%s render failed: %w", ref, err)
@@ -69,26 +75,46 @@ func yamlUnsafe(r rune) bool {
 	return r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0xfffe || r == 0xffff
 }
 
-// hasYAMLUnsafe reports whether any key or string of v holds a yamlUnsafe
-// character.
-func hasYAMLUnsafe(v any) bool {
+// ErrKeyTooLong reports a map key longer than YAML can hold: YAML 1.1
+// parsers (sigs.k8s.io/yaml's among them) refuse an implicit key longer
+// than 1024 characters. No Kubernetes field, label or annotation key comes
+// near it.
+var ErrKeyTooLong = errors.New("a map key is longer than the 1024 characters YAML allows a key")
+
+// maxKeyLength is the longest key, JSON-escaped, that Render writes.
+const maxKeyLength = 1000
+
+// scan reports whether any key or string of v holds a yamlUnsafe character,
+// and ErrKeyTooLong for a key longer than maxKeyLength once JSON-escaped.
+func scan(v any) (bool, error) {
+	unsafe := false
 	switch t := v.(type) {
 	case string:
-		return strings.ContainsFunc(t, yamlUnsafe)
+		return strings.ContainsFunc(t, yamlUnsafe), nil
 	case map[string]any:
 		for k, e := range t {
-			if hasYAMLUnsafe(k) || hasYAMLUnsafe(e) {
-				return true
+			// An escape is at most 6 bytes, so only long keys need a look.
+			if len(k) > maxKeyLength/6 {
+				if q, _ := json.Marshal(k); len(q) > maxKeyLength {
+					return false, ErrKeyTooLong
+				}
 			}
+			u, err := scan(e)
+			if err != nil {
+				return false, err
+			}
+			unsafe = unsafe || u || strings.ContainsFunc(k, yamlUnsafe)
 		}
 	case []any:
 		for _, e := range t {
-			if hasYAMLUnsafe(e) {
-				return true
+			u, err := scan(e)
+			if err != nil {
+				return false, err
 			}
+			unsafe = unsafe || u
 		}
 	}
-	return false
+	return unsafe, nil
 }
 
 // escapedJSON writes v as indented JSON (sorted keys, as yaml.Marshal

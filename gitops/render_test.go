@@ -1,6 +1,7 @@
 package gitops
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"github.com/go-git/go-git/v5/storage/memory"
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 
 	"github.com/aigw-console/aigw-console/app/sink"
 )
@@ -147,6 +149,44 @@ func TestRenderRefusesObjectsWithoutIdentity(t *testing.T) {
 	} {
 		if _, err := Render(o); err == nil {
 			t.Errorf("%s: Render accepted it", name)
+		}
+	}
+}
+
+// TestRenderKeepsControlCharacters renders values sigs.k8s.io/yaml cannot
+// carry (it refused DEL and C1, and wrote NEL raw, which YAML reads as a
+// space) and checks that the file reads back as the same value.
+func TestRenderKeepsControlCharacters(t *testing.T) {
+	for _, v := range []string{"a\x7fb", "before\u0085after", "\u0080\u009f", "\uffff", "plain"} {
+		o := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "v1", "kind": "ConfigMap",
+			"metadata": map[string]any{"name": "x", "namespace": "team-a", "annotations": map[string]any{"note": v}},
+			"data":     map[string]any{v: v},
+		}}
+		out, err := Render(o)
+		if err != nil {
+			t.Fatalf("%q: %v", v, err)
+		}
+		var back map[string]any
+		if err := yaml.Unmarshal(out, &back); err != nil {
+			t.Fatalf("%q: the file does not parse: %v\n%s", v, err, out)
+		}
+		if diff := cmp.Diff(map[string]any{v: v}, back["data"]); diff != "" {
+			t.Errorf("%q read back differently (-want +got):\n%s\n%s", v, diff, out)
+		}
+	}
+}
+
+// TestRenderRefusesKeysTooLongForYAML: YAML 1.1 parsers refuse a key of
+// more than 1024 characters, so Render refuses it rather than write a file
+// that does not parse (found by FuzzRender, with a DEL in the key).
+func TestRenderRefusesKeysTooLongForYAML(t *testing.T) {
+	for _, k := range []string{strings.Repeat("k", 1100), strings.Repeat("k", 1100) + "\x7f", strings.Repeat("<", 200)} {
+		o := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "x"}, "data": map[string]any{k: "v"},
+		}}
+		if out, err := Render(o); !errors.Is(err, ErrKeyTooLong) {
+			t.Errorf("key of %d bytes: Render = %d bytes, %v; want ErrKeyTooLong", len(k), len(out), err)
 		}
 	}
 }
