@@ -39,6 +39,9 @@ func gitopsProblem(err error) (*Problem, bool) {
 	case errors.As(err, &forge):
 		p := newProblem(http.StatusBadGateway, "ForgeError", "the pull request could not be opened: "+forge.Error()).Problem
 		return &p, true
+	case errors.Is(err, gitops.ErrKeyTooLong):
+		p := newProblem(http.StatusUnprocessableEntity, "UnrenderableObject", err.Error()+"; nothing was committed").Problem
+		return &p, true
 	case errors.Is(err, gitops.ErrUnavailable):
 		p := newProblem(http.StatusServiceUnavailable, "GitUnavailable", err.Error()+"; nothing was committed, retry later").Problem
 		return &p, true

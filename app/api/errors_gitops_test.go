@@ -33,6 +33,7 @@ func TestGitOpsErrorsAreMapped(t *testing.T) {
 		{"credential without recipients", &gitops.UnencryptedSecretError{Object: secret}, 422, "UnencryptedSecret", "auth", ""},
 		{"unsafe path", &gitops.PathError{Object: secret, Path: "clusters/default/team-a", Reason: "is a symlink"}, 422, "InvalidPath", "metadata.name", ""},
 		{"refused flow", &gitops.FlowError{Flow: "pull-request", Reason: "not allowed"}, 400, "InvalidFlow", "flow", ""},
+		{"a key YAML cannot hold", fmt.Errorf("render AIServiceBackend/team-a/x: %w", gitops.ErrKeyTooLong), 422, "UnrenderableObject", "", ""},
 		{"forge refusal", &gitops.ForgeError{Op: "open pull request", Status: 403, Message: "Resource not accessible"}, 502, "ForgeError", "", ""},
 	}
 	for _, tc := range cases {
