@@ -36,9 +36,9 @@ func userToken(t *testing.T, name string) string {
 	return tok
 }
 
-// grantTeamRole gives user a Role in ns over the console's kinds and
-// returns the RoleBinding's name.
-func grantTeamRole(t testing.TB, ns, user string) string {
+// grantTeamRole gives user a Role in ns over the console's kinds (every
+// verb, or the verbs given) and returns the RoleBinding's name.
+func grantTeamRole(t testing.TB, ns, user string, verbs ...string) string {
 	t.Helper()
 	c := env.Client(t)
 	ctx := context.Background()
@@ -53,13 +53,15 @@ func grantTeamRole(t testing.TB, ns, user string) string {
 		apiGroups = append(apiGroups, g)
 	}
 	slices.Sort(apiGroups)
+	if len(verbs) == 0 {
+		verbs = []string{"get", "list", "watch", "create", "update", "patch", "delete"}
+	}
 	role := &rbacv1.Role{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "console-editor"},
-		Rules: []rbacv1.PolicyRule{{APIGroups: apiGroups, Resources: resources,
-			Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}}},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: user + "-console"},
+		Rules:      []rbacv1.PolicyRule{{APIGroups: apiGroups, Resources: resources, Verbs: verbs}},
 	}
 	binding := &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: user + "-console-editor"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: user + "-console"},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name},
 		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: user}},
 	}
@@ -80,8 +82,8 @@ func grantTeamRole(t testing.TB, ns, user string) string {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "the RoleBinding to take effect", func() bool {
-		_, err := dyn.Resource(cluster.AIServiceBackend.GVR()).Namespace(ns).List(ctx, metav1.ListOptions{})
-		return err == nil
+		_, err := dyn.Resource(cluster.AIServiceBackend.GVR()).Namespace(ns).Get(ctx, "probe", metav1.GetOptions{})
+		return err == nil || apierrors.IsNotFound(err)
 	})
 	return binding.Name
 }
@@ -204,6 +206,18 @@ func TestRBACDecidesWhatEachUserSeesAndDoes(t *testing.T) {
 		forbidden(t, call(t, "GET", con.URL+"/api/v1/providers?namespace="+teamB, nil, as(alice)...), "list", "aiservicebackends", teamB)
 		forbidden(t, call(t, "GET", con.URL+"/api/v1/providers/b-llm?namespace="+teamB, nil, as(alice)...), "get", "aiservicebackends", teamB)
 		forbidden(t, call(t, "GET", con.URL+"/api/v1/resources/secrets/b-llm-credentials?namespace="+teamB, nil, as(alice)...), "get", "secrets", teamB)
+	})
+
+	t.Run("carol, with get but not list in team-a, reads a provider by name and no list", func(t *testing.T) {
+		carol := userToken(t, "carol")
+		grantTeamRole(t, teamA, "carol", "get")
+		if r := call(t, "GET", con.URL+"/api/v1/providers/a-llm?namespace="+teamA, nil, as(carol)...); r.Status != http.StatusOK {
+			t.Errorf("GET as carol: %d %s", r.Status, r.Body)
+		}
+		forbidden(t, call(t, "GET", con.URL+"/api/v1/providers?namespace="+teamA, nil, as(carol)...), "list", "aiservicebackends", teamA)
+		if got := providerNames(t, call(t, "GET", con.URL+"/api/v1/providers", nil, as(carol)...)); len(got) != 0 {
+			t.Errorf("carol's list across namespaces: %v, want none", got)
+		}
 	})
 
 	t.Run("GET /api/v1/me says what alice may do per namespace", func(t *testing.T) {

@@ -37,6 +37,16 @@ func (d *deps) read(c *fiber.Ctx) Reader {
 	return &userReader{r: d.reader, ctx: c.UserContext(), az: d.authz, log: d.log, joint: providerAuthzKinds(), decided: map[decisionKey]bool{}}
 }
 
+// readOne is read for a GET of one provider, whose view is built from a
+// namespace's objects: decided with the verb get, as the route checked.
+func (d *deps) readOne(c *fiber.Ctx) Reader {
+	r := d.read(c)
+	if u, ok := r.(*userReader); ok {
+		u.listVerb = "get"
+	}
+	return r
+}
+
 // readRaw is read for /api/v1/resources: every kind decided on its own.
 func (d *deps) readRaw(c *fiber.Ctx) Reader {
 	if d.authz == nil {
@@ -67,6 +77,8 @@ type userReader struct {
 	az    Authorizer
 	log   *slog.Logger
 	joint []cluster.Kind // kinds decided together (providers)
+	// listVerb decides List; default "list".
+	listVerb string
 
 	decided map[decisionKey]bool
 }
@@ -102,8 +114,12 @@ func (u *userReader) allowed(verb string, k cluster.Kind, ns string) bool {
 
 // List implements Reader.
 func (u *userReader) List(k cluster.Kind, ns string, sel labels.Selector) []*unstructured.Unstructured {
+	verb := u.listVerb
+	if verb == "" {
+		verb = "list"
+	}
 	if ns != "" {
-		if !u.allowed("list", k, ns) {
+		if !u.allowed(verb, k, ns) {
 			return nil
 		}
 		return u.r.List(k, ns, sel)
@@ -111,7 +127,7 @@ func (u *userReader) List(k cluster.Kind, ns string, sel labels.Selector) []*uns
 	items := u.r.List(k, "", sel)
 	out := items[:0:0]
 	for _, o := range items {
-		if u.allowed("list", k, o.GetNamespace()) {
+		if u.allowed(verb, k, o.GetNamespace()) {
 			out = append(out, o)
 		}
 	}

@@ -77,7 +77,7 @@ func getProvider(d *deps) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		p, err := liveProvider(d.read(c), ns, name)
+		p, err := liveProvider(d.readOne(c), ns, name)
 		if err != nil {
 			return err
 		}
