@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+	rbacv1 "k8s.io/api/rbac/v1"
 
 	"github.com/aigw-console/aigw-console/app"
 	aigv1b1 "github.com/aigw-console/aigw-console/app/apis/v1beta1"
+	"github.com/aigw-console/aigw-console/app/authz"
 	"github.com/aigw-console/aigw-console/app/stream"
 )
 
@@ -180,9 +182,16 @@ func TestAuthenticationIsRequired(t *testing.T) {
 func TestAnonymousAccessOnlyWhenEnabled(t *testing.T) {
 	ns := newNamespace(t)
 	con := whoamiConsole(t, func(c *app.Config) { c.Auth.AllowAnonymous = true })
-	if r := call(t, "GET", con.URL+"/api/v1/providers?namespace="+ns, nil, "Authorization", ""); r.Status != 200 {
-		t.Errorf("anonymous list: %d %s", r.Status, r.Body)
+	// Anonymous callers are authorized like everyone else, by RBAC: nothing
+	// until a Role grants it (here to the group system:unauthenticated).
+	if r := call(t, "GET", con.URL+"/api/v1/providers?namespace="+ns, nil, "Authorization", ""); r.Status != 403 {
+		t.Errorf("anonymous list without RBAC: %d %s, want 403", r.Status, r.Body)
 	}
+	grantRole(t, ns, rbacv1.Subject{APIGroup: rbacv1.GroupName, Kind: rbacv1.GroupKind, Name: "system:unauthenticated"})
+	// The console reuses the denial for its SubjectAccessReview cache TTL.
+	waitFor(t, authz.DefaultCacheTTL+5*time.Second, "the anonymous list to be allowed", func() bool {
+		return call(t, "GET", con.URL+"/api/v1/providers?namespace="+ns, nil, "Authorization", "").Status == 200
+	})
 	if got := whoami(t, con, ns, "Authorization", ""); got != "caller system:anonymous groups system:unauthenticated" {
 		t.Errorf("anonymous policy input: %s", got)
 	}

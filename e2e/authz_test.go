@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/aigw-console/aigw-console/app"
 	aigv1b1 "github.com/aigw-console/aigw-console/app/apis/v1beta1"
@@ -39,6 +40,12 @@ func userToken(t *testing.T, name string) string {
 // grantTeamRole gives user a Role in ns over the console's kinds (every
 // verb, or the verbs given) and returns the RoleBinding's name.
 func grantTeamRole(t testing.TB, ns, user string, verbs ...string) string {
+	return grantRole(t, ns, rbacv1.Subject{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: user}, verbs...)
+}
+
+// grantRole is grantTeamRole for any subject (a user or a group).
+func grantRole(t testing.TB, ns string, subject rbacv1.Subject, verbs ...string) string {
+	user := strings.NewReplacer(":", "-").Replace(subject.Name)
 	t.Helper()
 	c := env.Client(t)
 	ctx := context.Background()
@@ -63,7 +70,7 @@ func grantTeamRole(t testing.TB, ns, user string, verbs ...string) string {
 	binding := &rbacv1.RoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: user + "-console"},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name},
-		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: user}},
+		Subjects:   []rbacv1.Subject{subject},
 	}
 	if err := c.Create(ctx, role); err != nil {
 		t.Fatal(err)
@@ -72,18 +79,21 @@ func grantTeamRole(t testing.TB, ns, user string, verbs ...string) string {
 		t.Fatal(err)
 	}
 	// The API server's RBAC authorizer learns of the binding through its
-	// own informer: wait until it answers for the user.
-	cfg, err := env.UserConfig(user)
+	// own informer: wait until it answers for the subject.
+	cs, err := kubernetes.NewForConfig(env.Admin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
+	sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: verbs[0], Group: cluster.AIServiceBackend.GVK.Group, Resource: cluster.AIServiceBackend.Name, Namespace: ns}}}
+	if subject.Kind == rbacv1.GroupKind {
+		sar.Spec.User, sar.Spec.Groups = "someone", []string{subject.Name}
+	} else {
+		sar.Spec.User = subject.Name
 	}
 	waitFor(t, 10*time.Second, "the RoleBinding to take effect", func() bool {
-		_, err := dyn.Resource(cluster.AIServiceBackend.GVR()).Namespace(ns).Get(ctx, "probe", metav1.GetOptions{})
-		return err == nil || apierrors.IsNotFound(err)
+		res, err := cs.AuthorizationV1().SubjectAccessReviews().Create(ctx, sar, metav1.CreateOptions{})
+		return err == nil && res.Status.Allowed
 	})
 	return binding.Name
 }
