@@ -47,6 +47,7 @@ type UnavailableError struct {
 	Err error
 }
 
+// Error names the authenticator and the cause.
 func (e *UnavailableError) Error() string {
 	return fmt.Sprintf("%s authenticator unavailable: %v", e.Authenticator, e.Err)
 }

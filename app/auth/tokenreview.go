@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	authnv1 "k8s.io/api/authentication/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -21,7 +21,7 @@ const (
 // TokenReviewer creates TokenReviews: client-go's
 // AuthenticationV1().TokenReviews().
 type TokenReviewer interface {
-	Create(ctx context.Context, review *authnv1.TokenReview, opts metav1.CreateOptions) (*authnv1.TokenReview, error)
+	Create(ctx context.Context, review *authenticationv1.TokenReview, opts metav1.CreateOptions) (*authenticationv1.TokenReview, error)
 }
 
 // TokenReviewOptions configure NewTokenReview. The zero value works.
@@ -75,7 +75,7 @@ func (t *TokenReview) AuthenticateToken(ctx context.Context, token string) (User
 	if u, ok := t.cached(key); ok {
 		return u, nil
 	}
-	review, err := t.reviewer.Create(ctx, &authnv1.TokenReview{Spec: authnv1.TokenReviewSpec{Token: token}}, metav1.CreateOptions{})
+	review, err := t.reviewer.Create(ctx, &authenticationv1.TokenReview{Spec: authenticationv1.TokenReviewSpec{Token: token}}, metav1.CreateOptions{})
 	if err != nil {
 		return User{}, &UnavailableError{Authenticator: "tokenreview", Err: err}
 	}

@@ -7,30 +7,30 @@ import (
 	"testing"
 	"time"
 
-	authnv1 "k8s.io/api/authentication/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // reviewerFunc answers TokenReviews in unit tests; the e2e tests use the
 // real API server.
-type reviewerFunc func(token string) (*authnv1.TokenReview, error)
+type reviewerFunc func(token string) (*authenticationv1.TokenReview, error)
 
-func (f reviewerFunc) Create(_ context.Context, r *authnv1.TokenReview, _ metav1.CreateOptions) (*authnv1.TokenReview, error) {
+func (f reviewerFunc) Create(_ context.Context, r *authenticationv1.TokenReview, _ metav1.CreateOptions) (*authenticationv1.TokenReview, error) {
 	return f(r.Spec.Token)
 }
 
 func TestTokenReviewCachesAcceptedTokensOnly(t *testing.T) {
 	now := time.Unix(1000, 0)
 	calls := map[string]int{}
-	rev := reviewerFunc(func(token string) (*authnv1.TokenReview, error) {
+	rev := reviewerFunc(func(token string) (*authenticationv1.TokenReview, error) {
 		calls[token]++
 		if token == "good" {
-			return &authnv1.TokenReview{Status: authnv1.TokenReviewStatus{Authenticated: true, User: authnv1.UserInfo{
+			return &authenticationv1.TokenReview{Status: authenticationv1.TokenReviewStatus{Authenticated: true, User: authenticationv1.UserInfo{
 				Username: "system:serviceaccount:ns:ci", UID: "u1", Groups: []string{"system:serviceaccounts"},
-				Extra: map[string]authnv1.ExtraValue{"k": {"v"}},
+				Extra: map[string]authenticationv1.ExtraValue{"k": {"v"}},
 			}}}, nil
 		}
-		return &authnv1.TokenReview{Status: authnv1.TokenReviewStatus{Error: "invalid bearer token"}}, nil
+		return &authenticationv1.TokenReview{Status: authenticationv1.TokenReviewStatus{Error: "invalid bearer token"}}, nil
 	})
 	tr := NewTokenReview(rev, TokenReviewOptions{TTL: 10 * time.Second, Now: func() time.Time { return now }})
 	ctx := context.Background()
@@ -67,7 +67,7 @@ func TestTokenReviewCachesAcceptedTokensOnly(t *testing.T) {
 }
 
 func TestTokenReviewUnavailable(t *testing.T) {
-	tr := NewTokenReview(reviewerFunc(func(string) (*authnv1.TokenReview, error) { return nil, errors.New("connection refused") }), TokenReviewOptions{})
+	tr := NewTokenReview(reviewerFunc(func(string) (*authenticationv1.TokenReview, error) { return nil, errors.New("connection refused") }), TokenReviewOptions{})
 	_, err := tr.AuthenticateToken(context.Background(), "tok")
 	var ue *UnavailableError
 	if !errors.As(err, &ue) {
@@ -76,8 +76,8 @@ func TestTokenReviewUnavailable(t *testing.T) {
 }
 
 func TestTokenReviewCacheIsBounded(t *testing.T) {
-	rev := reviewerFunc(func(token string) (*authnv1.TokenReview, error) {
-		return &authnv1.TokenReview{Status: authnv1.TokenReviewStatus{Authenticated: true, User: authnv1.UserInfo{Username: token}}}, nil
+	rev := reviewerFunc(func(token string) (*authenticationv1.TokenReview, error) {
+		return &authenticationv1.TokenReview{Status: authenticationv1.TokenReviewStatus{Authenticated: true, User: authenticationv1.UserInfo{Username: token}}}, nil
 	})
 	tr := NewTokenReview(rev, TokenReviewOptions{MaxEntries: 3})
 	for _, tok := range []string{"a", "b", "c", "d", "e"} {

@@ -53,7 +53,7 @@ type admission struct {
 
 // admission reads the authentication middleware's verdict on c.
 func (s *Server) admission(c *fiber.Ctx) admission {
-	a := admission{pending: s.opts.Authenticate != nil && auth.Pending(c)}
+	a := admission{pending: auth.Pending(c)}
 	if u, ok := auth.FromContext(c.UserContext()); ok {
 		a.user = &u
 	}

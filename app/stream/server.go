@@ -221,6 +221,12 @@ func (s *Server) Handler() fiber.Handler {
 			c.Set(fiber.HeaderRetryAfter, "5")
 			return fiber.NewError(status, "the stream is refusing connections: "+reason)
 		}
+		if auth.Pending(c) && s.opts.Authenticate == nil {
+			// Fail closed: the middleware deferred authentication to a
+			// stream that cannot do it.
+			s.metrics.rejected.WithLabelValues("unauthenticated").Inc()
+			return fiber.NewError(fiber.StatusUnauthorized, "authentication required: send Authorization: Bearer <token>")
+		}
 		var filter hub.Filter
 		if s.opts.Authorize != nil {
 			f, err := s.opts.Authorize(c)

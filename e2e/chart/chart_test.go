@@ -127,6 +127,10 @@ func TestSchemaRefusesBadValues(t *testing.T) {
 		{"a WebSocket timeout that is not a Go duration", []string{`console.websocket.idleTimeout="5 minutes"`}, "at '/console/websocket/idleTimeout'"},
 		{"a WebSocket origin without a scheme", []string{`console.websocket.allowedOrigins=["console.example.com"]`}, "at '/console/websocket/allowedOrigins/0'"},
 		{"an unknown WebSocket limit", []string{`console.websocket.maxClients=5`}, "additional properties 'maxClients' not allowed"},
+		{"an OIDC issuer over plain http", []string{`auth.oidc.issuerURL="http://login.example.com"`, `auth.oidc.clientID="c"`}, "at '/auth/oidc/issuerURL'"},
+		{"an OIDC issuer without a client ID", []string{`auth.oidc.issuerURL="https://login.example.com"`}, "at '/auth/oidc/clientID'"},
+		{"a proxy source that is not a CIDR", []string{`auth.proxy.cidrs=["10.0.0.1"]`}, "at '/auth/proxy/cidrs/0'"},
+		{"an unknown auth key", []string{`auth.enabled=false`}, "additional properties 'enabled' not allowed"},
 		{"a topology spread without a key", []string{`topologySpreadConstraints=[{"maxSkew":1,"whenUnsatisfiable":"ScheduleAnyway"}]`}, "at '/topologySpreadConstraints/0'"},
 	}
 	for _, tc := range cases {
@@ -148,6 +152,34 @@ func TestSchemaRefusesBadValues(t *testing.T) {
 // | `aigateway.envoyproxy.io` | `aiservicebackends` | `get`, `list`, ... | why |
 func readmeRBAC(t *testing.T) map[string][]string {
 	t.Helper()
+	return readmeRBACIn(t, "## RBAC")
+}
+
+// authRoles returns the authentication ClusterRole(s) among objs.
+func authRoles(objs []*unstructured.Unstructured) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for _, o := range find(objs, "ClusterRole") {
+		if strings.HasSuffix(o.GetName(), "-auth") {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// consoleRoles returns roles without the authentication ClusterRole.
+func consoleRoles(roles []*unstructured.Unstructured) []*unstructured.Unstructured {
+	var out []*unstructured.Unstructured
+	for _, o := range roles {
+		if !strings.HasSuffix(o.GetName(), "-auth") {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// readmeRBACIn parses the rule table of one README section.
+func readmeRBACIn(t *testing.T, heading string) map[string][]string {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join(chartDir(t), "README.md"))
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +187,7 @@ func readmeRBAC(t *testing.T) map[string][]string {
 	row := regexp.MustCompile("^\\| `([^`]*)` \\| `([a-z][a-z0-9./-]*)` \\| ((?:`[a-z]+`(?:, )?)+) \\|")
 	verb := regexp.MustCompile("`([a-z]+)`")
 	out := map[string][]string{}
-	for _, line := range strings.Split(readmeSection(t, string(b), "## RBAC"), "\n") {
+	for _, line := range strings.Split(readmeSection(t, string(b), heading), "\n") {
 		m := row.FindStringSubmatch(line)
 		if m == nil {
 			continue
@@ -233,15 +265,28 @@ func TestDefaultRBACIsLeastPrivilegeAndDocumented(t *testing.T) {
 				}
 			}
 		}
-		if len(find(objs, "ClusterRoleBinding")) != 1 {
-			t.Errorf("want exactly one ClusterRoleBinding by default, got %d", len(find(objs, "ClusterRoleBinding")))
+		if len(find(objs, "ClusterRoleBinding")) != 2 {
+			t.Errorf("want exactly two ClusterRoleBindings by default (the console's and authentication's), got %d", len(find(objs, "ClusterRoleBinding")))
 		}
 	})
 
 	t.Run("the ClusterRole grants exactly the rules the README justifies, no wildcard", func(t *testing.T) {
-		granted := grantedRules(t, find(objs, "ClusterRole"))
+		granted := grantedRules(t, consoleRoles(find(objs, "ClusterRole")))
 		if d := cmp.Diff(documented, granted); d != "" {
 			t.Errorf("granted rules differ from the README's RBAC table (-README +granted):\n%s", d)
+		}
+	})
+
+	t.Run("the authentication ClusterRole grants exactly the README's Authentication table, in both RBAC modes", func(t *testing.T) {
+		want := readmeRBACIn(t, "## Authentication")
+		for _, set := range [][]string{nil, {`rbac.namespaced=true`, `watchNamespaces=["team-a"]`}} {
+			auth := authRoles(render(t, renderOptions{set: set}))
+			if len(auth) != 1 {
+				t.Fatalf("%v: want one authentication ClusterRole, got %d", set, len(auth))
+			}
+			if d := cmp.Diff(want, grantedRules(t, auth)); d != "" {
+				t.Errorf("%v: authentication rules differ from the README (-README +granted):\n%s", set, d)
+			}
 		}
 	})
 
@@ -258,28 +303,17 @@ func TestDefaultRBACIsLeastPrivilegeAndDocumented(t *testing.T) {
 		}
 	})
 
-	t.Run("namespaced RBAC renders Roles in the watched namespaces only; cluster-wide only impersonation and reviews", func(t *testing.T) {
+	t.Run("namespaced RBAC renders Roles in the watched namespaces only, and no cluster-wide grant", func(t *testing.T) {
 		objs := render(t, renderOptions{set: []string{`rbac.namespaced=true`, `watchNamespaces=["team-a","team-b"]`}})
-		// Impersonation and the reviews are cluster-scoped checks: they
-		// stay in one ClusterRole that grants no resource access.
-		resources, auth := map[string][]string{}, map[string][]string{}
-		for k, v := range documented {
-			if slices.Equal(v, []string{"impersonate"}) || strings.HasSuffix(k, "reviews") {
-				auth[k] = v
-			} else {
-				resources[k] = v
-			}
-		}
-		if n, m := len(find(objs, "ClusterRole")), len(find(objs, "ClusterRoleBinding")); n != 1 || m != 1 {
-			t.Errorf("namespaced RBAC renders %d ClusterRoles and %d ClusterRoleBindings, want 1 and 1", n, m)
-		}
-		if d := cmp.Diff(auth, grantedRules(t, find(objs, "ClusterRole"))); d != "" {
-			t.Errorf("the ClusterRole of namespaced RBAC (-README's impersonation and review rows +granted):\n%s", d)
+		// Only authentication's ClusterRole (tokenreviews, cluster-scoped by
+		// nature) and its binding.
+		if n := len(consoleRoles(find(objs, "ClusterRole"))) + len(find(objs, "ClusterRoleBinding")) - 1; n != 0 {
+			t.Errorf("namespaced RBAC renders %d cluster-scoped RBAC objects besides authentication's", n)
 		}
 		var nss []string
 		for _, r := range find(objs, "Role") {
 			nss = append(nss, r.GetNamespace())
-			if d := cmp.Diff(resources, grantedRules(t, []*unstructured.Unstructured{r})); d != "" {
+			if d := cmp.Diff(documented, grantedRules(t, []*unstructured.Unstructured{r})); d != "" {
 				t.Errorf("Role in %s differs from the README (-README +granted):\n%s", r.GetNamespace(), d)
 			}
 		}
@@ -362,8 +396,9 @@ func readmeSection(t *testing.T, readme, heading string) string {
 // until it is exposed in the chart (values.yaml, the schema, README.md) or
 // listed here.
 var notExposed = map[string]string{
-	"kubeconfig": "in a Pod the console uses its ServiceAccount (in-cluster config)",
-	"version":    "prints the version and exits",
+	"kubeconfig":    "in a Pod the console uses its ServiceAccount (in-cluster config)",
+	"auth-disabled": "development only: the console refuses it on a non-loopback address, and the chart listens on 0.0.0.0",
+	"version":       "prints the version and exits",
 }
 
 // TestChartFlagsExistInTheConsole keeps the chart true to the binary: every

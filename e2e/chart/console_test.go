@@ -326,6 +326,10 @@ func call(t testing.TB, method, url string, body any, headers ...string) respons
 	}
 	req.Header.Set("Authorization", adminAuth().Get("Authorization"))
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] == "" {
+			req.Header.Del(headers[i])
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)

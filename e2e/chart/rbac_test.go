@@ -12,7 +12,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/aigw-console/aigw-console/app/cluster"
@@ -262,12 +264,21 @@ func TestChartRBACIsSufficient(t *testing.T) {
 		}
 		con := startConsole(t, args, id, "", authDisabled)
 		smoke(t, con, nsB)
-		step(t, "a write outside the watched namespaces is forbidden by the API server", func(t *testing.T) {
+		step(t, "a write outside the watched namespaces is refused by the console, and the Roles refuse it too", func(t *testing.T) {
 			r := call(t, "POST", con.URL+"/api/v1/providers?namespace="+outside, providerBody("outside", "api.openai.com", true))
 			var p problem
 			r.decode(t, &p)
-			if r.Status != http.StatusForbidden || !strings.Contains(p.Detail, id.User) || !strings.Contains(p.Detail, `in the namespace "`+outside+`"`) {
-				t.Fatalf("POST in %s: got %d %s, want 403 naming %s and the namespace", outside, r.Status, r.Body, id.User)
+			if r.Status != http.StatusForbidden || !strings.Contains(p.Detail, "--namespaces") || !strings.Contains(p.Detail, outside) {
+				t.Fatalf("POST in %s: got %d %s, want 403 naming --namespaces and the namespace", outside, r.Status, r.Body)
+			}
+			// The console's own identity could not have written there either.
+			cs, err := kubernetes.NewForConfig(id.Config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = cs.CoreV1().Secrets(outside).Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "outside"}}, metav1.CreateOptions{})
+			if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), id.User) {
+				t.Fatalf("create a Secret in %s as %s: %v, want Forbidden", outside, id.User, err)
 			}
 		})
 	})
@@ -451,6 +462,16 @@ func TestEveryRuleIsNeeded(t *testing.T) {
 			etagOf(t, con, ns, "p", "api.openai.com")
 			r := call(t, "PUT", con.URL+"/api/v1/providers/p?namespace="+ns+"&dryRun=true", providerBody("p", "eu.api.openai.com", false))
 			forbidden(t, r, id, "get", "backends")
+		}},
+		{"tokenreviews", "create", nil, true, func(t *testing.T, con *proc, id identity, ns string) {
+			con.waitReady(t)
+			r := call(t, "GET", con.URL+"/api/v1/providers?namespace="+ns, nil)
+			var p problem
+			r.decode(t, &p)
+			if r.Status != http.StatusServiceUnavailable || p.Code != "AuthenticationUnavailable" {
+				t.Fatalf("got %d %s, want 503 AuthenticationUnavailable", r.Status, r.Body)
+			}
+			logged(t, con, id, "create", "tokenreviews", 1)
 		}},
 		{"backendtlspolicies", "delete", nil, false, func(t *testing.T, con *proc, id identity, ns string) {
 			con.waitReady(t)

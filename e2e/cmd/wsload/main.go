@@ -91,6 +91,9 @@ func run() error {
 		return err
 	}
 
+	// The console authenticates every request: the local admin's token.
+	token := cp.Config().BearerToken
+
 	step("starting the console")
 	con, err := startConsole(ctx, o.console, kubeconfig, filepath.Join(cp.Dir(), "console.log"))
 	if err != nil {
@@ -100,13 +103,13 @@ func run() error {
 
 	const ns = "default"
 	body := `{"name":"wsload","template":"openai","auth":{"type":"APIKey","apiKey":"sk-wsload-placeholder"}}`
-	if err := httpDo(ctx, "POST", con.url+"/api/v1/providers?namespace="+ns, body, http.StatusCreated, nil); err != nil {
+	if err := httpDo(ctx, token, "POST", con.url+"/api/v1/providers?namespace="+ns, body, http.StatusCreated, nil); err != nil {
 		return err
 	}
 	var view struct {
 		Objects []struct{ Kind, Name string } `json:"objects"`
 	}
-	if err := httpDo(ctx, "GET", con.url+"/api/v1/providers/wsload?namespace="+ns, "", http.StatusOK, &view); err != nil {
+	if err := httpDo(ctx, token, "GET", con.url+"/api/v1/providers/wsload?namespace="+ns, "", http.StatusOK, &view); err != nil {
 		return err
 	}
 	i := slices.IndexFunc(view.Objects, func(o struct{ Kind, Name string }) bool { return o.Kind == "AIServiceBackend" })
@@ -126,7 +129,7 @@ func run() error {
 
 	step(fmt.Sprintf("connecting %d clients", o.clients))
 	began := time.Now()
-	clients, err := connect(ctx, con.url, ns, o.clients)
+	clients, err := connect(ctx, token, con.url, ns, o.clients)
 	defer func() {
 		for _, c := range clients {
 			_ = c.ws.Close()
@@ -218,7 +221,7 @@ func startConsole(ctx context.Context, bin, kubeconfig, logPath string) (*consol
 	c := &consoleProc{cmd: cmd, url: "http://" + addr, done: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(c.done) }()
 	for {
-		if err := httpDo(ctx, "GET", c.url+"/readyz", "", http.StatusOK, nil); err == nil {
+		if err := httpDo(ctx, "", "GET", c.url+"/readyz", "", http.StatusOK, nil); err == nil {
 			return c, nil
 		}
 		select {
@@ -296,8 +299,11 @@ func goMemory(ctx context.Context, url string) (map[string]float64, error) {
 	return out, nil
 }
 
-func httpDo(ctx context.Context, method, url, body string, want int, out any) error {
+func httpDo(ctx context.Context, token, method, url, body string, want int, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+	if err == nil && token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	if err != nil {
 		return err
 	}
@@ -333,7 +339,7 @@ type closeInfo struct {
 	at   time.Time
 }
 
-func connect(ctx context.Context, url, ns string, n int) ([]*client, error) {
+func connect(ctx context.Context, token, url, ns string, n int) ([]*client, error) {
 	wsURL := "ws" + strings.TrimPrefix(url, "http") + "/api/v1/ws"
 	sub := []byte(`{"type":"subscribe","id":"p","kinds":["providers"],"namespace":"` + ns + `"}`)
 	clients := make([]*client, n)
@@ -346,7 +352,7 @@ func connect(ctx context.Context, url, ns string, n int) ([]*client, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			ws, resp, err := websocket.DefaultDialer.DialContext(ctx, wsURL, nil)
+			ws, resp, err := websocket.DefaultDialer.DialContext(ctx, wsURL, http.Header{"Authorization": {"Bearer " + token}})
 			if resp != nil {
 				_ = resp.Body.Close()
 			}
