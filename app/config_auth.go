@@ -72,7 +72,7 @@ func (c *AuthConfig) validate(listen string) error {
 		if err != nil {
 			return fmt.Errorf("config: listen address %q: %w", listen, err)
 		}
-		if ip := net.ParseIP(host); !(host == "localhost" || ip != nil && ip.IsLoopback()) {
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 			return fmt.Errorf("config: --auth-disabled refuses to listen on %q: authentication may be off only on a loopback address (127.0.0.1, ::1, localhost)", listen)
 		}
 	}

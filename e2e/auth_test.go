@@ -1,12 +1,15 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -201,4 +204,118 @@ func TestAnonymousAccessOnlyWhenEnabled(t *testing.T) {
 	c := dialStreamWith(t, con, false, nil)
 	c.send(subscribeReq("anon", ns, "providers"))
 	c.expect(stream.TypeSubscribed, stream.TypeSnapshot)
+}
+
+// lockedLog collects a console's log lines.
+type lockedLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// TestTokenReviewsAreCachedBrieflyAndTokensNeverLogged shows the console's
+// own cache of accepted TokenReviews (default 10 s): with the API server
+// stopped, a token reviewed just before is still accepted (reads come from
+// the informer cache), and once the entry expires the console answers 503
+// (it cannot review) instead of trusting the token longer.
+func TestTokenReviewsAreCachedBrieflyAndTokensNeverLogged(t *testing.T) {
+	if env.ControlPlane == nil {
+		t.Skip("needs the local control plane: an external cluster's API server cannot be stopped")
+	}
+	ctx := context.Background()
+	ns := newNamespace(t)
+	logs := &lockedLog{}
+	con := startConsole(t, func(c *app.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	tok, err := env.ServiceAccountToken(ctx, ns, "reviewed", "cluster-admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := con.URL + "/api/v1/providers?namespace=" + ns
+	if r := call(t, "GET", list, nil, "Authorization", "Bearer not-a-real-token"); r.Status != 401 {
+		t.Fatalf("a wrong token: %d", r.Status)
+	}
+	if r := call(t, "GET", list, nil, "Authorization", "Bearer "+tok); r.Status != 200 {
+		t.Fatalf("list: %d %s", r.Status, r.Body)
+	}
+	reviewed := time.Now()
+
+	running := true
+	t.Cleanup(func() {
+		if !running {
+			_ = env.ControlPlane.StartAPIServer(context.Background())
+		}
+	})
+	if err := env.ControlPlane.StopAPIServer(); err != nil {
+		t.Fatal(err)
+	}
+	running = false
+	if r := call(t, "GET", list, nil, "Authorization", "Bearer "+tok); time.Since(reviewed) < 9*time.Second && r.Status != 200 {
+		t.Errorf("with the API server down, %s after the review: %d, want 200 from the cached review", time.Since(reviewed).Round(time.Millisecond), r.Status)
+	}
+	var last response
+	waitFor(t, 20*time.Second, "the cached review to expire", func() bool {
+		last = call(t, "GET", list, nil, "Authorization", "Bearer "+tok)
+		return last.Status != 200
+	})
+	expired := time.Since(reviewed)
+	t.Logf("the cached review expired %s after it was made (TTL 10s)", expired.Round(10*time.Millisecond))
+	if p := last.problem(t); last.Status != 503 || p.Code != "AuthenticationUnavailable" || last.Header.Get("Retry-After") == "" {
+		t.Errorf("after the TTL with the API server down: %d %+v, want 503 AuthenticationUnavailable", last.Status, p)
+	}
+	if expired < 9500*time.Millisecond || expired > 15*time.Second {
+		t.Errorf("the review was trusted for %s, want about 10s", expired)
+	}
+
+	sctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := env.ControlPlane.StartAPIServer(sctx); err != nil {
+		t.Fatal(err)
+	}
+	running = true
+	waitFor(t, 30*time.Second, "the token to be accepted again", func() bool {
+		return call(t, "GET", list, nil, "Authorization", "Bearer "+tok).Status == 200
+	})
+
+	if !strings.Contains(logs.String(), "authentication refused") || !strings.Contains(logs.String(), "authentication unavailable") {
+		t.Errorf("refusals and failures are not logged:\n%.3000s", logs.String())
+	}
+	for _, secret := range []string{tok, adminToken(t), "not-a-real-token"} {
+		if strings.Contains(logs.String(), secret) {
+			t.Fatal("a bearer token appears in the console's log")
+		}
+	}
+}
+
+func TestAuthProxyHeadersOnlyFromTrustedSources(t *testing.T) {
+	ns := newNamespace(t)
+	headers := []string{"Authorization", "", "X-Remote-User", "proxied-user", "X-Remote-Group", "g1"}
+	t.Run("trusted: the proxy names the user", func(t *testing.T) {
+		con := whoamiConsole(t, func(c *app.Config) { c.Auth.ProxyCIDRs = []string{"127.0.0.0/8"} })
+		if got := whoami(t, con, ns, headers...); got != "caller proxied-user groups g1,system:authenticated" {
+			t.Errorf("policy input: %s", got)
+		}
+	})
+	t.Run("untrusted: the headers are ignored", func(t *testing.T) {
+		con := whoamiConsole(t, func(c *app.Config) { c.Auth.ProxyCIDRs = []string{"192.0.2.0/24"} })
+		if r := call(t, "GET", con.URL+"/api/v1/providers", nil, headers...); r.Status != 401 {
+			t.Errorf("headers from an untrusted source: %d, want 401", r.Status)
+		}
+		got := whoami(t, con, ns, "X-Remote-User", "proxied-user")
+		if strings.Contains(got, "proxied-user") {
+			t.Errorf("an untrusted X-Remote-User reached the policy input: %s", got)
+		}
+	})
 }
