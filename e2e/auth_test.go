@@ -302,6 +302,9 @@ func TestTokenReviewsAreCachedBrieflyAndTokensNeverLogged(t *testing.T) {
 func TestAuthProxyHeadersOnlyFromTrustedSources(t *testing.T) {
 	ns := newNamespace(t)
 	headers := []string{"Authorization", "", "X-Remote-User", "proxied-user", "X-Remote-Group", "g1"}
+	// The proxied user is authorized by RBAC through the group the proxy
+	// names.
+	grantRole(t, ns, rbacv1.Subject{APIGroup: rbacv1.GroupName, Kind: rbacv1.GroupKind, Name: "g1"})
 	t.Run("trusted: the proxy names the user", func(t *testing.T) {
 		con := whoamiConsole(t, func(c *app.Config) { c.Auth.ProxyCIDRs = []string{"127.0.0.0/8"} })
 		if got := whoami(t, con, ns, headers...); got != "caller proxied-user groups g1,system:authenticated" {
