@@ -292,12 +292,22 @@ func (r response) decode(t testing.TB, out any) {
 	}
 }
 
-// adminAuth is the Authorization header of the control plane's admin,
-// which every request to a console sends (the console checks it with
-// TokenReview and writes impersonating the admin). A console started with
-// authDisabled ignores it.
-func adminAuth() http.Header {
-	return http.Header{"Authorization": {"Bearer " + env.Admin.BearerToken}}
+// adminToken is a cluster admin's bearer token (harness.Env.AdminToken),
+// minted once: the console checks it with TokenReview.
+var adminToken = sync.OnceValues(func() (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return env.AdminToken(ctx)
+})
+
+// bearer returns "Bearer <admin token>".
+func bearer(t testing.TB) string {
+	t.Helper()
+	tok, err := adminToken()
+	if err != nil {
+		t.Fatalf("admin token: %v", err)
+	}
+	return "Bearer " + tok
 }
 
 // authDisabled is the environment of a console that acts with its own
@@ -306,7 +316,7 @@ func adminAuth() http.Header {
 const authDisabled = "AIGW_AUTH_DISABLED=true"
 
 // call sends method url with a JSON body (nil for none) and header pairs,
-// as the admin (see adminAuth).
+// as the cluster admin unless headers set Authorization ("" for none).
 func call(t testing.TB, method, url string, body any, headers ...string) response {
 	t.Helper()
 	var rd io.Reader
@@ -324,7 +334,7 @@ func call(t testing.TB, method, url string, body any, headers ...string) respons
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	req.Header.Set("Authorization", adminAuth().Get("Authorization"))
+	req.Header.Set("Authorization", bearer(t))
 	for i := 0; i+1 < len(headers); i += 2 {
 		if headers[i+1] == "" {
 			req.Header.Del(headers[i])

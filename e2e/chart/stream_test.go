@@ -2,6 +2,7 @@ package chart
 
 import (
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ type stream struct {
 func dialStream(t *testing.T, con *proc) *stream {
 	t.Helper()
 	url := "ws" + strings.TrimPrefix(con.URL, "http") + "/api/v1/ws"
-	conn, resp, err := websocket.DefaultDialer.Dial(url, adminAuth())
+	conn, resp, err := websocket.DefaultDialer.Dial(url, http.Header{"Authorization": {bearer(t)}})
 	status := 0
 	if resp != nil {
 		status = resp.StatusCode
