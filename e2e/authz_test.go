@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/aigw-console/aigw-console/app"
 	aigv1b1 "github.com/aigw-console/aigw-console/app/apis/v1beta1"
@@ -36,32 +37,15 @@ func userToken(t *testing.T, name string) string {
 	return tok
 }
 
-// grantTeamRole gives user a Role in ns over the console's kinds and
-// returns the RoleBinding's name.
-func grantTeamRole(t testing.TB, ns, user string) string {
-	t.Helper()
-	ctx := context.Background()
-	name := createEditorRole(t, ns, user)
-	// The API server's RBAC authorizer learns of the binding through its
-	// own informer: wait until it answers for the user.
-	cfg, err := env.UserConfig(user)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, 10*time.Second, "the RoleBinding to take effect", func() bool {
-		_, err := dyn.Resource(cluster.AIServiceBackend.GVR()).Namespace(ns).List(ctx, metav1.ListOptions{})
-		return err == nil
-	})
-	return name
+// grantTeamRole gives user a Role in ns over the console's kinds (every
+// verb, or the verbs given) and returns the RoleBinding's name.
+func grantTeamRole(t testing.TB, ns, user string, verbs ...string) string {
+	return grantRole(t, ns, rbacv1.Subject{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: user}, verbs...)
 }
 
-// createEditorRole creates a Role in ns over the console's kinds, binds it
-// to user and returns the RoleBinding's name.
-func createEditorRole(t testing.TB, ns, user string) string {
+// grantRole is grantTeamRole for any subject (a user or a group).
+func grantRole(t testing.TB, ns string, subject rbacv1.Subject, verbs ...string) string {
+	user := strings.NewReplacer(":", "-").Replace(subject.Name)
 	t.Helper()
 	c := env.Client(t)
 	ctx := context.Background()
@@ -76,15 +60,17 @@ func createEditorRole(t testing.TB, ns, user string) string {
 		apiGroups = append(apiGroups, g)
 	}
 	slices.Sort(apiGroups)
+	if len(verbs) == 0 {
+		verbs = []string{"get", "list", "watch", "create", "update", "patch", "delete"}
+	}
 	role := &rbacv1.Role{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "console-editor"},
-		Rules: []rbacv1.PolicyRule{{APIGroups: apiGroups, Resources: resources,
-			Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}}},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: user + "-console"},
+		Rules:      []rbacv1.PolicyRule{{APIGroups: apiGroups, Resources: resources, Verbs: verbs}},
 	}
 	binding := &rbacv1.RoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: user + "-console-editor"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: user + "-console"},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name},
-		Subjects:   []rbacv1.Subject{{APIGroup: rbacv1.GroupName, Kind: rbacv1.UserKind, Name: user}},
+		Subjects:   []rbacv1.Subject{subject},
 	}
 	if err := c.Create(ctx, role); err != nil {
 		t.Fatal(err)
@@ -92,6 +78,23 @@ func createEditorRole(t testing.TB, ns, user string) string {
 	if err := c.Create(ctx, binding); err != nil {
 		t.Fatal(err)
 	}
+	// The API server's RBAC authorizer learns of the binding through its
+	// own informer: wait until it answers for the subject.
+	cs, err := kubernetes.NewForConfig(env.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: verbs[0], Group: cluster.AIServiceBackend.GVK.Group, Resource: cluster.AIServiceBackend.Name, Namespace: ns}}}
+	if subject.Kind == rbacv1.GroupKind {
+		sar.Spec.User, sar.Spec.Groups = "someone", []string{subject.Name}
+	} else {
+		sar.Spec.User = subject.Name
+	}
+	waitFor(t, 10*time.Second, "the RoleBinding to take effect", func() bool {
+		res, err := cs.AuthorizationV1().SubjectAccessReviews().Create(ctx, sar, metav1.CreateOptions{})
+		return err == nil && res.Status.Allowed
+	})
 	return binding.Name
 }
 
@@ -213,6 +216,18 @@ func TestRBACDecidesWhatEachUserSeesAndDoes(t *testing.T) {
 		forbidden(t, call(t, "GET", con.URL+"/api/v1/providers?namespace="+teamB, nil, as(alice)...), "list", "aiservicebackends", teamB)
 		forbidden(t, call(t, "GET", con.URL+"/api/v1/providers/b-llm?namespace="+teamB, nil, as(alice)...), "get", "aiservicebackends", teamB)
 		forbidden(t, call(t, "GET", con.URL+"/api/v1/resources/secrets/b-llm-credentials?namespace="+teamB, nil, as(alice)...), "get", "secrets", teamB)
+	})
+
+	t.Run("carol, with get but not list in team-a, reads a provider by name and no list", func(t *testing.T) {
+		carol := userToken(t, "carol")
+		grantTeamRole(t, teamA, "carol", "get")
+		if r := call(t, "GET", con.URL+"/api/v1/providers/a-llm?namespace="+teamA, nil, as(carol)...); r.Status != http.StatusOK {
+			t.Errorf("GET as carol: %d %s", r.Status, r.Body)
+		}
+		forbidden(t, call(t, "GET", con.URL+"/api/v1/providers?namespace="+teamA, nil, as(carol)...), "list", "aiservicebackends", teamA)
+		if got := providerNames(t, call(t, "GET", con.URL+"/api/v1/providers", nil, as(carol)...)); len(got) != 0 {
+			t.Errorf("carol's list across namespaces: %v, want none", got)
+		}
 	})
 
 	t.Run("GET /api/v1/me says what alice may do per namespace", func(t *testing.T) {

@@ -55,6 +55,16 @@ func (d *deps) visible(c *fiber.Ctx) func(k cluster.Kind, ns string) bool {
 	return func(k cluster.Kind, ns string) bool { return ur.allowed("list", k, ns) }
 }
 
+// asGet makes a caller's reader decide its lists with the verb get: for a
+// GET of one provider, whose view is built from a namespace's objects, as
+// the route checked.
+func asGet(r Reader) Reader {
+	if u, ok := r.(*userReader); ok {
+		u.listVerb = "get"
+	}
+	return r
+}
+
 // readRaw is read for /api/v1/resources: every kind decided on its own.
 func (d *deps) readRaw(c *fiber.Ctx) Reader {
 	if d.authz == nil {
@@ -85,6 +95,8 @@ type userReader struct {
 	az    Authorizer
 	log   *slog.Logger
 	joint []cluster.Kind // kinds decided together (providers)
+	// listVerb decides List; default "list".
+	listVerb string
 
 	decided map[decisionKey]bool
 }
@@ -120,8 +132,12 @@ func (u *userReader) allowed(verb string, k cluster.Kind, ns string) bool {
 
 // List implements Reader.
 func (u *userReader) List(k cluster.Kind, ns string, sel labels.Selector) []*unstructured.Unstructured {
+	verb := u.listVerb
+	if verb == "" {
+		verb = "list"
+	}
 	if ns != "" {
-		if !u.allowed("list", k, ns) {
+		if !u.allowed(verb, k, ns) {
 			return nil
 		}
 		return u.r.List(k, ns, sel)
@@ -129,7 +145,7 @@ func (u *userReader) List(k cluster.Kind, ns string, sel labels.Selector) []*uns
 	items := u.r.List(k, "", sel)
 	out := items[:0:0]
 	for _, o := range items {
-		if u.allowed("list", k, o.GetNamespace()) {
+		if u.allowed(verb, k, o.GetNamespace()) {
 			out = append(out, o)
 		}
 	}

@@ -72,8 +72,9 @@ func getProvider(d *deps) fiber.Handler {
 		}
 		rep := d.syncReport(c)
 		// In GitOps mode the reader also holds what Git has and the cluster
-		// does not have yet (pending creation).
-		p, err := liveProvider(d.readSynced(c, rep), ns, name)
+		// does not have yet (pending creation); decided with the verb get,
+		// as the route checked.
+		p, err := liveProvider(asGet(d.readSynced(c, rep)), ns, name)
 		if err != nil {
 			return err
 		}

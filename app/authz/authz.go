@@ -174,6 +174,12 @@ type Authorizer struct {
 // New returns an Authorizer that asks the API server behind cfg (with the
 // console's identity, which needs create on subjectaccessreviews).
 func New(cfg *rest.Config, opts Options) (*Authorizer, error) {
+	// A cold GET /api/v1/me or a first subscription across many namespaces
+	// asks hundreds of small questions at once; the client-side limit of
+	// the console's other clients would queue them for seconds. The API
+	// server's priority and fairness still protects it.
+	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = 500, 1000
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("authorization client: %w", err)
