@@ -240,9 +240,9 @@ value is left out so the console's default applies.
 
 {{/*
 The cluster-scoped rules of authorization through the cluster's RBAC:
-impersonating the caller for writes, and SubjectAccessReviews. They are
-not namespaced, so they join the authentication ClusterRole
-(rbac-auth.yaml) in both RBAC modes.
+impersonating the caller for writes, and SubjectAccessReviews (and the
+TokenReviews of authentication). Impersonation and reviews are not
+namespaced, so these are in a ClusterRole even with rbac.namespaced.
 */}}
 {{- define "aigw-console.authRules" -}}
 - apiGroups: [""]
@@ -257,5 +257,8 @@ not namespaced, so they join the authentication ClusterRole
   verbs: ["impersonate"]
 - apiGroups: ["authorization.k8s.io"]
   resources: ["subjectaccessreviews"]
+  verbs: ["create"]
+- apiGroups: ["authentication.k8s.io"]
+  resources: ["tokenreviews"]
   verbs: ["create"]
 {{- end }}
