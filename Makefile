@@ -19,12 +19,12 @@ TOOLS_SRC    := e2e/tools/go.mod e2e/tools/go.sum e2e/tools/etcd/main.go
 
 .PHONY: help
 help: ## Show this help.
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 ##@ Newcomer
 
 .PHONY: run
-run: tools ## Start a local control plane (etcd + kube-apiserver) with the CRDs and demo data, and the console on 127.0.0.1:8080.
+run: cluster-tools ## Start a local control plane (etcd + kube-apiserver) with the CRDs and demo data, and the console on 127.0.0.1:8080.
 	go run ./e2e/localdev --bin-dir $(BIN) --dir $(LOCAL)/run
 
 .PHONY: test
@@ -39,7 +39,10 @@ test: tools ## Unit, integration and e2e tests against the real local control pl
 ##@ Development
 
 .PHONY: tools
-tools: $(BIN)/kube-apiserver $(BIN)/etcd $(BIN)/kubectl $(BIN)/helm flux-tools gitea ## Build kube-apiserver, etcd, kubectl, helm, Flux's source-/kustomize-controller and Gitea from the Go module proxy into .local/bin (cached).
+tools: cluster-tools flux-tools gitea ## Build every test server from the Go module proxy into .local/bin (cached): cluster-tools, flux-tools and gitea.
+
+.PHONY: cluster-tools
+cluster-tools: $(BIN)/kube-apiserver $(BIN)/etcd $(BIN)/kubectl $(BIN)/helm ## Build kube-apiserver, etcd, kubectl and helm (what `make run` needs).
 
 $(BIN)/kube-apiserver: $(TOOLS_SRC)
 	@mkdir -p $(BIN)
@@ -109,12 +112,12 @@ image-check: image ## Build the image, then check its config (user, entrypoint, 
 	bash .ci/image-check $(IMAGE) $(VERSION)
 
 .PHONY: bench
-bench: tools ## Benchmarks of BENCHMARKS.md: provider list cache vs API server, create vs kubectl, Rego evaluation.
+bench: cluster-tools ## Benchmarks of BENCHMARKS.md: provider list cache vs API server, create vs kubectl, Rego evaluation.
 	go test -count=1 -run '^$$' -bench . -benchtime 20x ./e2e/
 	go test -count=1 -run '^$$' -bench . -benchmem ./policy/ ./app/provider/
 
 .PHONY: wsload
-wsload: tools build ## WebSocket load test of BENCHMARKS.md: 2,000 subscribed clients on loopback, one change at a time, delivery p50/p99, RSS per idle connection.
+wsload: cluster-tools build ## WebSocket load test of BENCHMARKS.md: 2,000 subscribed clients on loopback, one change at a time, delivery p50/p99, RSS per idle connection.
 	go run ./e2e/cmd/wsload --console bin/aigw-console --bin-dir $(BIN) --clients 2000 --changes 5 --timeout 5m
 
 .PHONY: generate

@@ -296,7 +296,7 @@ func TestGitOpsMode(t *testing.T) {
 					continue
 				}
 				var owned map[string]any
-				if err := json.Unmarshal(mf.FieldsV1.Raw, &owned); err != nil {
+				if err := json.Unmarshal(mf.FieldsV1.GetRawBytes(), &owned); err != nil {
 					t.Fatal(err)
 				}
 				if missing := ownedFieldsMissing(want.GetKind(), owned, full.Object); len(missing) > 0 {
@@ -327,7 +327,7 @@ func TestGitOpsMode(t *testing.T) {
 	})
 
 	step(t, "a change that leaves Git as it is makes no commit", func(t *testing.T) {
-		head, n := g.repo.Head(t, "main"), g.repo.Commits(t, "main")
+		n := g.repo.Commits(t, "main")
 		url := gc.URL + "/api/v1/resources/backends/raw?namespace=" + ns
 		if r := call(t, "PUT", url, backendJSON(ns, "vllm.models.svc.cluster.local")); r.Status != 201 && r.Status != 200 {
 			t.Fatalf("status %d: %s", r.Status, r.Body)
@@ -335,7 +335,7 @@ func TestGitOpsMode(t *testing.T) {
 		if g.repo.Commits(t, "main") != n+1 {
 			t.Fatalf("the raw apply made %d commits", g.repo.Commits(t, "main")-n)
 		}
-		head = g.repo.Head(t, "main")
+		head := g.repo.Head(t, "main")
 		r := call(t, "PUT", url, backendJSON(ns, "vllm.models.svc.cluster.local"))
 		var a gitWriteAnswer
 		r.decode(t, &a)
@@ -529,7 +529,7 @@ func buildConsole(t *testing.T) string {
 		cmd := exec.Command("go", "build", "-o", consoleBin, "./cmd/aigw-console")
 		cmd.Dir = ".."
 		if out, err := cmd.CombinedOutput(); err != nil {
-			consoleBinErr = fmt.Errorf("go build: %v: %s", err, out)
+			consoleBinErr = fmt.Errorf("go build: %w: %s", err, out)
 		}
 	})
 	if consoleBinErr != nil {

@@ -43,6 +43,7 @@ func TestGitOpsErrorsAreMapped(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			defer res.Body.Close()
 			raw, _ := io.ReadAll(res.Body)
 			var p Problem
 			if err := json.Unmarshal(raw, &p); err != nil {

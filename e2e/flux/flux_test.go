@@ -36,7 +36,9 @@ func randomHex(n int) string {
 // TestFluxAppliesAndPrunesSOPSSecrets commits a SOPS-encrypted Secret and a
 // ConfigMap through the GitOps sink to a real Git server; real Flux fetches
 // the commit, decrypts the Secret with the age identity and applies both;
-// removing the Secret's file makes Flux prune it.
+// removing the Secret's file makes Flux prune it; with the Git server
+// stopped the GitRepository turns not Ready, and once it is restarted the
+// commit made meanwhile is applied.
 func TestFluxAppliesAndPrunesSOPSSecrets(t *testing.T) {
 	binDir := localtool.Require(t, flux.MakeTarget, flux.Binaries...)
 	if os.Getenv("E2E_KUBECONFIG") == "" {
@@ -160,6 +162,31 @@ func TestFluxAppliesAndPrunesSOPSSecrets(t *testing.T) {
 	if _, err := kube.CoreV1().ConfigMaps(ns).Get(ctx, "settings", metav1.GetOptions{}); err != nil {
 		t.Errorf("ConfigMap after the Secret was pruned: %v", err)
 	}
+
+	// The Git server goes down: source-controller reports the failed
+	// fetch; once it is back, the commit made meanwhile is applied.
+	git.Stop()
+	third := repo.Commit(t, "main", "written while the server is down", map[string]string{"README.md": "moved on\n"}, nil)
+	start = time.Now()
+	if err := fx.Reconcile(ctx, "", name, name); err != nil {
+		t.Fatal(err)
+	}
+	dctx, dcancel := context.WithTimeout(ctx, 2*time.Minute)
+	st, err := fx.WaitStatus(dctx, flux.GitRepositoryResource, "", name, func(s flux.Status) bool { return s.Ready == "False" })
+	dcancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Git server down: GitRepository not Ready after %s: %s", time.Since(start).Round(time.Millisecond), st.Reason)
+	if err := git.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	if err := fx.Reconcile(ctx, "", name, name); err != nil {
+		t.Fatal(err)
+	}
+	wait(third)
+	t.Logf("Git server back: Flux applied %s in %s", third[:12], time.Since(start).Round(time.Millisecond))
 
 	// The value never reached Git, in clear or base64.
 	scan, err := git.ScanHistory(secretValue, base64.StdEncoding.EncodeToString([]byte(secretValue)))

@@ -3,6 +3,7 @@ package flux
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -294,20 +295,45 @@ func (f *Flux) WaitApplied(ctx context.Context, namespace, source, name, revisio
 
 // WaitApplied is the method without a running Flux.
 func WaitApplied(ctx context.Context, cfg *rest.Config, namespace, source, name, revision string) error {
+	_, err := WaitStatus(ctx, cfg, KustomizationResource, namespace, name, func(k Status) bool {
+		return k.Revision == revision && k.Ready == "True"
+	})
+	if err != nil {
+		g, gerr := GetStatus(context.Background(), cfg, GitRepositoryResource, namespace, source)
+		return fmt.Errorf("flux: Kustomization %s did not apply %s: %w\n  GitRepository %s: %v%s",
+			name, revision, err, source, g, errSuffix(gerr))
+	}
+	return nil
+}
+
+// WaitStatus polls the status of a GitRepository or Kustomization until
+// ok accepts it, and returns that status. When ctx ends first, the error
+// wraps ctx.Err() and shows the last status seen.
+func WaitStatus(ctx context.Context, cfg *rest.Config, gvr schema.GroupVersionResource, namespace, name string, ok func(Status) bool) (Status, error) {
 	for {
-		k, err := GetStatus(ctx, cfg, KustomizationResource, namespace, name)
-		if err == nil && k.Revision == revision && k.Ready == "True" {
-			return nil
+		st, err := GetStatus(ctx, cfg, gvr, namespace, name)
+		if err == nil && ok(st) {
+			return st, nil
 		}
 		if err != nil && !apierrors.IsNotFound(err) && ctx.Err() == nil {
-			return err
+			return st, err
 		}
 		select {
 		case <-ctx.Done():
-			g, gerr := GetStatus(context.Background(), cfg, GitRepositoryResource, namespace, source)
-			return fmt.Errorf("flux: Kustomization %s did not apply %s: %w\n  Kustomization: %v (err %v)\n  GitRepository %s: %v (err %v)",
-				name, revision, ctx.Err(), k, err, source, g, gerr)
+			return st, fmt.Errorf("%s %s: %w; last status: %v%s", gvr.Resource, name, ctx.Err(), st, errSuffix(err))
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+// WaitStatus is WaitStatus with the Flux's API server.
+func (f *Flux) WaitStatus(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string, ok func(Status) bool) (Status, error) {
+	return WaitStatus(ctx, f.cfg, gvr, namespace, name, ok)
+}
+
+func errSuffix(err error) string {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return ""
+	}
+	return " (" + err.Error() + ")"
 }

@@ -19,9 +19,12 @@
 // # Repositories
 //
 // NewRepo makes an empty bare repository (http.receivepack true) and
-// CreateRepo one with an initial commit on main. Repo reads the repository
-// with the git CLI: Head, Files, Show, Commits, Linear (first-parent
-// history, no merge commits) and Checkout (a clone over HTTP).
+// CreateRepo one with an initial commit on main. Repo.Commit writes a
+// commit straight into the bare repository (another writer, and it works
+// while the server is stopped). Repo reads the repository with the git
+// CLI: Head, Files, Show, Commits, Linear (first-parent history, no merge
+// commits) and Checkout (a clone over HTTP with the server's credentials).
+// Git and RunGit run the git CLI anywhere with a fixed test identity.
 //
 // # History scan
 //

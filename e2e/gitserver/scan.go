@@ -103,7 +103,7 @@ func scanRepo(dir string, needles []string, ns [][]byte, scan *Scan) error {
 	var parseErr error
 	for {
 		header, err := r.ReadString('\n')
-		if err == io.EOF && header == "" {
+		if errors.Is(err, io.EOF) && header == "" {
 			break
 		}
 		if err != nil {
