@@ -21,6 +21,7 @@ type deps struct {
 	sink   sink.Sink
 	policy PolicyEvaluator
 	sync   SyncStatus // nil in direct mode
+	log    *slog.Logger
 }
 
 // Reader is the read side the handlers need: the shared informer cache.
@@ -100,7 +101,7 @@ func New(opts Options) *fiber.App {
 		Immutable: true,
 	})
 	app.Use(recover.New())
-	d := &deps{reader: opts.Reader, sink: opts.Sink, policy: opts.Policy, sync: opts.Sync}
+	d := &deps{reader: opts.Reader, sink: opts.Sink, policy: opts.Policy, sync: opts.Sync, log: opts.Logger}
 
 	app.Get("/healthz", healthz())
 	app.Get("/readyz", readyz(opts.Ready))
