@@ -243,15 +243,9 @@ func (g *GitOpsConfig) options(log *slog.Logger) (gitops.Options, error) {
 		opts.Identities = []string{string(b)}
 	}
 	if g.Forge != "" {
-		token := g.ForgeToken
-		if g.ForgeTokenFile != "" {
-			b, err := os.ReadFile(g.ForgeTokenFile)
-			if err != nil {
-				return opts, fmt.Errorf("--gitops-forge-token-file: %w", err)
-			}
-			token = strings.TrimSpace(string(b))
-		}
-		f, err := gitops.NewForge(gitops.ForgeOptions{Kind: gitops.ForgeKind(g.Forge), URL: g.ForgeURL, Repo: g.ForgeRepo, Token: token})
+		// The token file is read again for every pull request.
+		f, err := gitops.NewForge(gitops.ForgeOptions{Kind: gitops.ForgeKind(g.Forge), URL: g.ForgeURL, Repo: g.ForgeRepo,
+			Token: g.ForgeToken, TokenFile: g.ForgeTokenFile})
 		if err != nil {
 			return opts, fmt.Errorf("--gitops-forge: %w", err)
 		}

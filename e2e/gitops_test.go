@@ -388,6 +388,18 @@ func TestGitOpsMode(t *testing.T) {
 		}
 	})
 
+	step(t, "a per-request flow the console does not allow is 400 naming flow; nothing pushed", func(t *testing.T) {
+		pushes := g.server.Pushes()
+		r := call(t, "POST", providers+"&flow=pull-request", selfHostedBody("wants-a-pr"))
+		p := r.problem(t)
+		if r.Status != 400 || p.Code != "InvalidFlow" || len(p.Causes) != 1 || p.Causes[0].Field != "flow" {
+			t.Fatalf("status %d problem %+v", r.Status, p)
+		}
+		if g.server.Pushes() != pushes {
+			t.Error("something was pushed")
+		}
+	})
+
 	step(t, "a Rego denial and an API-server dry-run rejection push nothing", func(t *testing.T) {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "deny_team.rego"), []byte(denyTeam), 0o600); err != nil {

@@ -70,8 +70,11 @@ type GiteaOptions struct {
 	// Owner and Repo name the repository. Required.
 	Owner, Repo string
 	// Token is an access token with write access to the repository's pull
-	// requests. Required.
+	// requests. Required, or TokenFile.
 	Token string
+	// TokenFile holds the token; it is read again for every pull request,
+	// so a rotated Secret mounted as a file needs no restart.
+	TokenFile string
 	// Client is the HTTP client. Default: a client with a 30s timeout.
 	Client *http.Client
 }
@@ -87,8 +90,11 @@ var _ Forge = (*Gitea)(nil)
 
 // NewGitea returns a Forge for a Gitea repository.
 func NewGitea(opts GiteaOptions) (*Gitea, error) {
-	if opts.URL == "" || opts.Owner == "" || opts.Repo == "" || opts.Token == "" {
+	if opts.URL == "" || opts.Owner == "" || opts.Repo == "" {
 		return nil, errors.New("gitea forge: URL, owner, repository and token are required")
+	}
+	if err := checkToken("gitea", opts.Token, opts.TokenFile); err != nil {
+		return nil, err
 	}
 	u, err := url.Parse(strings.TrimRight(opts.URL, "/"))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -105,14 +111,18 @@ func NewGitea(opts GiteaOptions) (*Gitea, error) {
 // GET /api/v1/repos/{owner}/{repo}/pulls/{base}/{head} returns it; if
 // that fails too, the 409 is the answer.
 func (g *Gitea) OpenPullRequest(ctx context.Context, pr PullRequest) (OpenedPullRequest, error) {
-	h := http.Header{"Authorization": {"token " + g.opts.Token}}
+	token, err := valueOrFile(g.opts.Token, g.opts.TokenFile)
+	if err != nil {
+		return OpenedPullRequest{}, &ForgeError{Op: "open pull request", Err: err}
+	}
+	h := http.Header{"Authorization": {"token " + token}}
 	var out struct {
 		Number  int64  `json:"number"`
 		HTMLURL string `json:"html_url"`
 	}
 	body := map[string]string{"head": pr.Head, "base": pr.Base, "title": pr.Title, "body": pr.Body}
 	endpoint := g.base.JoinPath("api", "v1", "repos", g.opts.Owner, g.opts.Repo, "pulls")
-	err := forgeCallStatus(ctx, g.opts.Client, "open pull request", http.MethodPost, endpoint.String(), h, body, http.StatusCreated, &out)
+	err = forgeCallStatus(ctx, g.opts.Client, "open pull request", http.MethodPost, endpoint.String(), h, body, http.StatusCreated, &out)
 	var fe *ForgeError
 	if errors.As(err, &fe) && fe.Status == http.StatusConflict {
 		existing := endpoint.JoinPath(pr.Base, pr.Head)
@@ -213,4 +223,17 @@ func transportError(err error) error {
 		return fmt.Errorf("%s %s: %w", ue.Op, redact(ue.URL), ue.Err)
 	}
 	return err
+}
+
+// checkToken makes sure a forge has a token: a value, or a file that can
+// be read and is not empty. Errors name the file, never its content.
+func checkToken(kind, value, file string) error {
+	t, err := valueOrFile(value, file)
+	if err != nil {
+		return fmt.Errorf("%s forge: %w", kind, err)
+	}
+	if t == "" {
+		return fmt.Errorf("%s forge: a token is required", kind)
+	}
+	return nil
 }

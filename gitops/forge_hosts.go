@@ -33,8 +33,12 @@ type ForgeOptions struct {
 	// project's full path ("group/subgroup/name") or numeric ID on GitLab.
 	// Required.
 	Repo string
-	// Token is an access token allowed to open pull requests. Required.
+	// Token is an access token allowed to open pull requests. Required, or
+	// TokenFile.
 	Token string
+	// TokenFile holds the token; it is read again for every pull request,
+	// so a rotated Secret mounted as a file needs no restart.
+	TokenFile string
 	// Client is the HTTP client. Default: a client with a 30s timeout.
 	Client *http.Client
 }
@@ -54,7 +58,7 @@ func NewForge(opts ForgeOptions) (Forge, error) {
 		if !ok || strings.Contains(name, "/") {
 			return nil, fmt.Errorf("gitea forge: repository %q: want owner/name", opts.Repo)
 		}
-		return NewGitea(GiteaOptions{URL: opts.URL, Owner: owner, Repo: name, Token: opts.Token, Client: opts.Client})
+		return NewGitea(GiteaOptions{URL: opts.URL, Owner: owner, Repo: name, Token: opts.Token, TokenFile: opts.TokenFile, Client: opts.Client})
 	}
 	return nil, fmt.Errorf("unknown forge %q (want %s, %s or %s)", opts.Kind, ForgeGitHub, ForgeGitLab, ForgeGitea)
 }
@@ -78,7 +82,7 @@ type GitHub struct {
 	client      *http.Client
 	base        *url.URL
 	owner, repo string
-	token       string
+	token, file string
 }
 
 var _ Forge = (*GitHub)(nil)
@@ -90,8 +94,8 @@ func NewGitHub(opts ForgeOptions) (*GitHub, error) {
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
 		return nil, fmt.Errorf("github forge: repository %q: want owner/name", opts.Repo)
 	}
-	if opts.Token == "" {
-		return nil, errors.New("github forge: a token is required")
+	if err := checkToken("github", opts.Token, opts.TokenFile); err != nil {
+		return nil, err
 	}
 	u, err := apiBase(ForgeGitHub, opts.URL, "https://api.github.com")
 	if err != nil {
@@ -100,7 +104,7 @@ func NewGitHub(opts ForgeOptions) (*GitHub, error) {
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 30 * time.Second}
 	}
-	return &GitHub{client: opts.Client, base: u, owner: owner, repo: name, token: opts.Token}, nil
+	return &GitHub{client: opts.Client, base: u, owner: owner, repo: name, token: opts.Token, file: opts.TokenFile}, nil
 }
 
 // OpenPullRequest implements Forge. GitHub answers 422 when a pull
@@ -108,8 +112,12 @@ func NewGitHub(opts ForgeOptions) (*GitHub, error) {
 // with GET /repos/{owner}/{repo}/pulls?head=owner:branch&state=open and
 // returned.
 func (g *GitHub) OpenPullRequest(ctx context.Context, pr PullRequest) (OpenedPullRequest, error) {
+	token, err := valueOrFile(g.token, g.file)
+	if err != nil {
+		return OpenedPullRequest{}, &ForgeError{Op: "open pull request", Err: err}
+	}
 	h := http.Header{
-		"Authorization":        {"Bearer " + g.token},
+		"Authorization":        {"Bearer " + token},
 		"Accept":               {"application/vnd.github+json"},
 		"X-Github-Api-Version": {"2022-11-28"},
 	}
@@ -119,7 +127,7 @@ func (g *GitHub) OpenPullRequest(ctx context.Context, pr PullRequest) (OpenedPul
 	}
 	pulls := g.base.JoinPath("repos", g.owner, g.repo, "pulls")
 	var out ghPull
-	err := forgeCallStatus(ctx, g.client, "open pull request", http.MethodPost, pulls.String(), h,
+	err = forgeCallStatus(ctx, g.client, "open pull request", http.MethodPost, pulls.String(), h,
 		map[string]string{"title": pr.Title, "head": pr.Head, "base": pr.Base, "body": pr.Body}, http.StatusCreated, &out)
 	var fe *ForgeError
 	if errors.As(err, &fe) && fe.Status == http.StatusUnprocessableEntity {
@@ -142,10 +150,10 @@ func (g *GitHub) OpenPullRequest(ctx context.Context, pr PullRequest) (OpenedPul
 // GitLab opens merge requests through GitLab's REST API
 // (POST /api/v4/projects/:id/merge_requests).
 type GitLab struct {
-	client  *http.Client
-	base    *url.URL
-	project string
-	token   string
+	client      *http.Client
+	base        *url.URL
+	project     string
+	token, file string
 }
 
 var _ Forge = (*GitLab)(nil)
@@ -155,8 +163,8 @@ func NewGitLab(opts ForgeOptions) (*GitLab, error) {
 	if strings.Trim(opts.Repo, "/") == "" {
 		return nil, errors.New("gitlab forge: a project (group/name or ID) is required")
 	}
-	if opts.Token == "" {
-		return nil, errors.New("gitlab forge: a token is required")
+	if err := checkToken("gitlab", opts.Token, opts.TokenFile); err != nil {
+		return nil, err
 	}
 	u, err := apiBase(ForgeGitLab, opts.URL, "https://gitlab.com")
 	if err != nil {
@@ -165,7 +173,7 @@ func NewGitLab(opts ForgeOptions) (*GitLab, error) {
 	if opts.Client == nil {
 		opts.Client = &http.Client{Timeout: 30 * time.Second}
 	}
-	return &GitLab{client: opts.Client, base: u, project: strings.Trim(opts.Repo, "/"), token: opts.Token}, nil
+	return &GitLab{client: opts.Client, base: u, project: strings.Trim(opts.Repo, "/"), token: opts.Token, file: opts.TokenFile}, nil
 }
 
 // OpenPullRequest implements Forge with a merge request; Number is the
@@ -174,7 +182,11 @@ func NewGitLab(opts ForgeOptions) (*GitLab, error) {
 // looked up with GET .../merge_requests?source_branch=&state=opened and
 // returned.
 func (g *GitLab) OpenPullRequest(ctx context.Context, pr PullRequest) (OpenedPullRequest, error) {
-	h := http.Header{"Private-Token": {g.token}}
+	token, err := valueOrFile(g.token, g.file)
+	if err != nil {
+		return OpenedPullRequest{}, &ForgeError{Op: "open merge request", Err: err}
+	}
+	h := http.Header{"Private-Token": {token}}
 	type mr struct {
 		IID    int64  `json:"iid"`
 		WebURL string `json:"web_url"`
@@ -182,7 +194,7 @@ func (g *GitLab) OpenPullRequest(ctx context.Context, pr PullRequest) (OpenedPul
 	// The project path is one URL-encoded segment: group%2Fname.
 	mrs := g.base.String() + "/api/v4/projects/" + url.PathEscape(g.project) + "/merge_requests"
 	var out mr
-	err := forgeCallStatus(ctx, g.client, "open merge request", http.MethodPost, mrs, h,
+	err = forgeCallStatus(ctx, g.client, "open merge request", http.MethodPost, mrs, h,
 		map[string]string{"source_branch": pr.Head, "target_branch": pr.Base, "title": pr.Title, "description": pr.Body}, http.StatusCreated, &out)
 	var fe *ForgeError
 	if errors.As(err, &fe) && fe.Status == http.StatusConflict {

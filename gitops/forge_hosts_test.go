@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -218,5 +220,46 @@ func TestNewForgeRefusesBadOptions(t *testing.T) {
 		} else if strings.Contains(err.Error(), "hunter2") {
 			t.Errorf("error carries a credential: %v", err)
 		}
+	}
+}
+
+// TestForgeTokenFileIsReadForEveryPullRequest: a rotated token (a Secret
+// mounted as a file) is used at the next pull request, without a restart.
+func TestForgeTokenFileIsReadForEveryPullRequest(t *testing.T) {
+	var seen []string
+	srv, _ := forgeServer(t, func(r forgeRequest) (int, string) {
+		seen = append(seen, r.Header.Get("Private-Token"))
+		return http.StatusCreated, `{"iid":1,"web_url":"https://gitlab.example.com/x/-/merge_requests/1"}`
+	})
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte("first-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := NewForge(ForgeOptions{Kind: ForgeGitLab, URL: srv.URL, Repo: "x/y", TokenFile: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.OpenPullRequest(context.Background(), testPR); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, []byte("second-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.OpenPullRequest(context.Background(), testPR); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"first-token", "second-token"}, seen); diff != "" {
+		t.Errorf("tokens sent (-want +got):\n%s", diff)
+	}
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.OpenPullRequest(context.Background(), testPR)
+	var fe *ForgeError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), file) {
+		t.Errorf("a missing token file: %v", err)
+	}
+	if _, err := NewForge(ForgeOptions{Kind: ForgeGitHub, Repo: "a/b", TokenFile: file}); err == nil {
+		t.Error("NewForge accepted a missing token file")
 	}
 }
