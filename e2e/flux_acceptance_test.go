@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"path"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/aigw-console/aigw-console/app"
@@ -29,7 +31,8 @@ import (
 // commit with the rendered files and a SOPS-encrypted Secret → Flux
 // applies it → the objects are in the cluster with the decrypted key → a
 // WebSocket subscriber gets provider_created and every object's sync turns
-// Synced at that commit, as GET reports. DELETE → the files are removed in
+// Synced at that commit, as GET reports. A hand edit is Drifted naming the
+// field until Flux reconciles it away. DELETE → the files are removed in
 // one commit → Flux prunes → provider_deleted, sync_deleted, 404.
 func TestFluxAcceptance(t *testing.T) {
 	binDir := localtool.Require(t, flux.MakeTarget, flux.Binaries...)
@@ -184,7 +187,53 @@ func TestFluxAcceptance(t *testing.T) {
 		t.Fatalf("GET /api/v1/sync: %+v", rep)
 	}
 
-	// 4. DELETE: the files go in one commit, Flux prunes.
+	// 4. A hand edit of the Backend: Drifted naming the field (Flux has
+	// applied c1, so no grace applies); Flux's next reconcile undoes it.
+	be := &unstructured.Unstructured{}
+	be.SetAPIVersion("gateway.envoyproxy.io/v1alpha1")
+	be.SetKind("Backend")
+	if err := adminClient(t).Get(ctx, client.ObjectKey{Namespace: ns, Name: "openai"}, be); err != nil {
+		t.Fatal(err)
+	}
+	eps, _, _ := unstructured.NestedSlice(be.Object, "spec", "endpoints")
+	_ = unstructured.SetNestedField(eps[0].(map[string]any), "evil.example.com", "fqdn", "hostname")
+	_ = unstructured.SetNestedSlice(be.Object, eps, "spec", "endpoints")
+	if err := adminClient(t).Update(ctx, be); err != nil {
+		t.Fatal(err)
+	}
+	edited := time.Now()
+	nextSync := func(what string, cond func(syncstatus.Object) bool) time.Duration {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			m, ok := ws.tryNext(time.Until(deadline))
+			if !ok {
+				t.Fatalf("stream: no sync event for %s", what)
+			}
+			if m.env.Type != "sync_updated" || m.item(t).Name != "backends/openai" {
+				continue
+			}
+			var o syncstatus.Object
+			if err := json.Unmarshal(m.item(t).Object, &o); err != nil {
+				t.Fatal(err)
+			}
+			synced["backends/openai"] = o
+			if cond(o) {
+				return time.Since(edited)
+			}
+		}
+	}
+	took := nextSync("Drifted", func(o syncstatus.Object) bool {
+		return o.State == syncstatus.Drifted && slices.Contains(o.Fields, "spec.endpoints[0].fqdn.hostname")
+	})
+	t.Logf("hand edit → Drifted naming spec.endpoints[0].fqdn.hostname after %s", took.Round(time.Millisecond))
+	if err := fx.Reconcile(ctx, "", name, name); err != nil {
+		t.Fatal(err)
+	}
+	took = nextSync("Synced again", func(o syncstatus.Object) bool { return o.State == syncstatus.Synced })
+	t.Logf("Flux reconciled the drift away: Synced again %s after the edit", took.Round(time.Millisecond))
+
+	// 5. DELETE: the files go in one commit, Flux prunes.
 	before = commits()
 	r = call(t, "DELETE", con.URL+"/api/v1/providers/openai?namespace="+ns, nil)
 	r.decode(t, &ans)

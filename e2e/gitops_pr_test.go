@@ -14,6 +14,7 @@ import (
 	"github.com/aigw-console/aigw-console/app"
 	aigv1b1 "github.com/aigw-console/aigw-console/app/apis/v1beta1"
 	"github.com/aigw-console/aigw-console/app/provider"
+	"github.com/aigw-console/aigw-console/app/syncstatus"
 	"github.com/aigw-console/aigw-console/e2e/flux"
 	"github.com/aigw-console/aigw-console/e2e/gitea"
 	"github.com/aigw-console/aigw-console/e2e/gitserver"
@@ -26,7 +27,9 @@ import (
 // through Gitea's API; main stays as it was and nothing is applied; the
 // pull request is merged through Gitea's API; real Flux (source- and
 // kustomize-controller) applies the merge commit and the provider's
-// objects appear in the cluster with the decrypted key.
+// objects appear in the cluster with the decrypted key, and the API
+// reports the provider Synced at the merge commit (the sync status reads the
+// Kustomization).
 func TestGitOpsPullRequestOnGitea(t *testing.T) {
 	giteaBin := localtool.Require(t, gitea.MakeTarget, gitea.Binary)
 	fluxBin := localtool.Require(t, flux.MakeTarget, flux.Binaries...)
@@ -59,6 +62,7 @@ func TestGitOpsPullRequestOnGitea(t *testing.T) {
 		t.Fatal(err)
 	}
 	cache := t.TempDir()
+	ns := newNamespace(t)
 	con := startConsole(t, func(cfg *app.Config) {
 		cfg.Mode = app.ModeGitOps
 		cfg.GitOps = app.GitOpsConfig{
@@ -67,9 +71,10 @@ func TestGitOpsPullRequestOnGitea(t *testing.T) {
 			Flow:          "pull-request",
 			Forge:         "gitea", ForgeURL: forge.URL, ForgeRepo: owner + "/fleet", ForgeToken: token,
 		}
+		// The sync status decides "applied" with the Kustomization below.
+		cfg.Sync = app.SyncConfig{FluxKustomization: "flux-" + ns + "/fleet", Interval: time.Second}
 	})
 	c := adminClient(t)
-	ns := newNamespace(t)
 	key := "sk-" + newCanary(t)
 	var answer gitWriteAnswer
 
@@ -114,6 +119,12 @@ func TestGitOpsPullRequestOnGitea(t *testing.T) {
 		}
 		if exists(t, c, ns, "openai", &aigv1b1.AIServiceBackend{}) {
 			t.Error("the provider is in the cluster before the merge")
+		}
+		// Nor is it anything main wants: the sync status follows main.
+		var rep syncReport
+		getJSON(t, con.URL+"/api/v1/sync?namespace="+ns, &rep)
+		if rep.Head != mainBefore || len(rep.Objects) != 0 {
+			t.Errorf("sync status before the merge: head %s (main %s), objects %+v", rep.Head, mainBefore, rep.Objects)
 		}
 		// Opening it again (a retry) returns the open pull request: Gitea
 		// answers 409 and the forge looks it up.
@@ -169,6 +180,16 @@ func TestGitOpsPullRequestOnGitea(t *testing.T) {
 		}
 		// The console shows the provider once its cache sees it.
 		waitProvider(t, con, key, ns, "openai", func(p provider.Provider) bool { return p.Name == "openai" })
+		// And reports it Synced at the merge commit.
+		var p syncedProviderView
+		waitFor(t, 20*time.Second, "the provider Synced", func() bool {
+			getJSON(t, con.URL+"/api/v1/providers/openai?namespace="+ns, &p)
+			return p.Sync != nil && p.Sync.State == syncstatus.Synced
+		})
+		if p.Sync.DesiredCommit != merged {
+			t.Errorf("provider Synced at %s, want the merge commit %s", p.Sync.DesiredCommit, merged)
+		}
+		t.Logf("the API reports Synced at the merge commit %s %s after the reconcile request", merged[:8], time.Since(start).Round(time.Millisecond))
 	})
 
 	step(t, "no Git object of Gitea's repositories or the console's clone holds the key", func(t *testing.T) {

@@ -15,7 +15,9 @@ import (
 	"github.com/aigw-console/aigw-console/app"
 	"github.com/aigw-console/aigw-console/app/stream"
 	"github.com/aigw-console/aigw-console/app/syncstatus"
+	"github.com/aigw-console/aigw-console/e2e/flux"
 	"github.com/aigw-console/aigw-console/e2e/gitserver"
+	"github.com/aigw-console/aigw-console/e2e/localtool"
 )
 
 // syncReport is GET /api/v1/sync.
@@ -34,44 +36,58 @@ type syncedProviderView struct {
 	Sync *syncstatus.Summary `json:"sync"`
 }
 
-// gitApplier applies the object files of one namespace from the
-// repository to the cluster, Secrets SOPS-decrypted with the age identity,
-// with server-side apply as kustomize-controller does, and prunes what it
-// applied before and Git no longer holds. It stands in for Flux where the
-// test is about the console's side (TestFluxAcceptance runs the real one).
-type gitApplier struct {
-	g       *gitopsEnv
-	ns      string
-	applied map[string]*unstructured.Unstructured
+// fluxFor runs real Flux (source- and kustomize-controller) for the test's
+// repository: a GitRepository and a Kustomization named name in
+// flux-system, created once the first commit exists (create). sync asks
+// for a reconcile and waits until Flux has applied the head commit.
+type fluxFor struct {
+	t    *testing.T
+	g    *gitopsEnv
+	fx   *flux.Flux
+	name string
 }
 
-func (a *gitApplier) sync(t *testing.T) {
+func startFlux(t *testing.T, g *gitopsEnv, name string) *fluxFor {
 	t.Helper()
-	c := adminClient(t)
-	want := map[string]bool{}
-	for _, path := range objectFiles(t, a.g.repo, a.ns) {
-		want[path] = true
-		u := a.g.decrypted(t, path)
-		if err := c.Patch(context.Background(), u, client.Apply, client.FieldOwner("kustomize-controller"), client.ForceOwnership); err != nil {
-			t.Fatalf("apply %s: %v", path, err)
-		}
-		a.applied[path] = u
+	binDir := localtool.Require(t, flux.MakeTarget, flux.Binaries...)
+	fx, err := flux.Start(context.Background(), env.Admin, flux.Options{BinDir: binDir})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for path, u := range a.applied {
-		if !want[path] {
-			if err := c.Delete(context.Background(), u); err != nil {
-				t.Fatalf("prune %s: %v", path, err)
-			}
-			delete(a.applied, path)
-		}
+	t.Cleanup(func() { _ = fx.Stop() })
+	return &fluxFor{t: t, g: g, fx: fx, name: name}
+}
+
+func (f *fluxFor) create() {
+	f.t.Helper()
+	ctx := context.Background()
+	if err := f.fx.CreateGitRepository(ctx, flux.GitRepository{Name: f.name, URL: f.g.repo.URL}); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.fx.CreateKustomization(ctx, flux.Kustomization{Name: f.name, Source: f.name, Path: "./clusters/default", AgeIdentity: f.g.identity.String()}); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fluxFor) sync(sha string) {
+	f.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := f.fx.Reconcile(ctx, "", f.name, f.name); err != nil {
+		f.t.Fatal(err)
+	}
+	if err := f.fx.WaitApplied(ctx, "", f.name, f.name, flux.Revision("main", sha)); err != nil {
+		f.t.Fatal(err)
 	}
 }
 
 // TestSyncStatusGitOps follows a provider made through the REST API in
-// GitOps mode from its commit to the cluster and back: Pending (listed
-// from Git) → applied → Synced at the commit, a hand edit → Drifted naming
-// the field, re-applied → Synced, DELETE → pending deletion → pruned →
-// gone; the WebSocket stream reports each step as sync events.
+// GitOps mode from its commit to the cluster and back, with the console
+// deciding by the grace period (no --sync-flux-kustomization; real Flux
+// applies the repository): Pending (listed from Git) → applied → Synced at
+// the commit, a hand edit → Drifted naming the field, reconciled → Synced,
+// DELETE → pending deletion → pruned → gone; the WebSocket stream reports
+// each step as sync events.
 func TestSyncStatusGitOps(t *testing.T) {
 	g := newGitOpsEnv(t)
 	ns := newNamespace(t)
@@ -82,7 +98,7 @@ func TestSyncStatusGitOps(t *testing.T) {
 	ws := dialStream(t, con, false)
 	ws.send(stream.Request{Type: stream.TypeSubscribe, ID: "s", Kinds: []string{"providers", "sync"}, Namespace: ns})
 	ws.expect(stream.TypeSubscribed, stream.TypeSnapshot)
-	applier := &gitApplier{g: g, ns: ns, applied: map[string]*unstructured.Unstructured{}}
+	applier := startFlux(t, g, "grace-"+ns)
 	report := func() syncReport {
 		var r syncReport
 		if resp := getJSON(t, con.URL+"/api/v1/sync?namespace="+ns, &r); resp.Status != 200 {
@@ -168,7 +184,8 @@ func TestSyncStatusGitOps(t *testing.T) {
 	// and every object becomes Synced at c1 (the Secret once the grace
 	// period shows no applier would still change it: its value cannot be
 	// compared).
-	applier.sync(t)
+	applier.create()
+	applier.sync(c1)
 	applied := time.Now()
 	collect("every object Synced at "+c1, allIn(syncstatus.Synced, c1))
 	t.Logf("commit → Synced: %s (applied after %s; the Secret waits for the %s grace period)", time.Since(start).Round(time.Millisecond), applied.Sub(start).Round(time.Millisecond), grace)
@@ -201,7 +218,7 @@ func TestSyncStatusGitOps(t *testing.T) {
 	if s := providerSync(); s.State != syncstatus.Drifted {
 		t.Errorf("provider sync with a drifted Backend: %+v", s)
 	}
-	applier.sync(t)
+	applier.sync(c1)
 	collect("the Backend Synced again", func() bool { return seen["backends/openai"].State == syncstatus.Synced })
 
 	// Delete: the files go in one commit; the objects are pending deletion
@@ -223,7 +240,7 @@ func TestSyncStatusGitOps(t *testing.T) {
 		}
 	}
 	pruneStart := time.Now()
-	applier.sync(t)
+	applier.sync(c2)
 	var providerDeleted bool
 	deadline := time.Now().Add(20 * time.Second)
 	for !providerDeleted || len(seen) > 0 {

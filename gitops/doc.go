@@ -66,6 +66,18 @@
 // with an UnencryptedSecretError: configure recipients, or reference an
 // existing Secret (auth.secretRef).
 //
+// # History
+//
+// History (Sink.History) answers, for every object file of the branch, the
+// desired commit: the last first-parent commit that changed it (a merged
+// pull request counts at its merge commit). It reads the sink's clone
+// through its own object store, walks at most HistoryOptions.Depth commits
+// when it starts (older files are flagged Truncated), and afterwards looks
+// only at the commits between the head it knew and the new one; an
+// unchanged head costs a ref read. History.Object reads a file back for
+// comparison with the cluster: SOPS metadata dropped and Secret values
+// blanked, so only key names are ever compared (package app/syncstatus).
+//
 // # Pull requests
 //
 // Options.Flow picks how a commit reaches the target branch: FlowPush

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -53,7 +52,7 @@ func (d *deps) syncReport(c *fiber.Ctx) *syncstatus.Report {
 	}
 	r, err := d.sync.Report(c.UserContext())
 	if err != nil {
-		slog.Default().Warn("sync status unavailable", "error", err)
+		d.log.Warn("sync status unavailable", "error", err)
 		return nil
 	}
 	return r

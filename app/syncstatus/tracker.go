@@ -269,12 +269,11 @@ func (t *Tracker) report(ctx context.Context, fetch bool) (*Report, error) {
 		// in it: applied once the applier reports one of them.
 		reached := snap.Includes(applied, f.Commit) || (f.Truncated && snap.Includes(applied, applied))
 		graceEnds(f)
-		switch {
-		case live == nil:
+		if live == nil {
 			o.Operation = Create
 			o.State = t.unapplied(reached, f, now)
 			r.desired[o.key()] = pendingView(desired, f)
-		default:
+		} else {
 			o.LiveResourceVersion = live.GetResourceVersion()
 			fields := Diff(desired, live)
 			switch {
