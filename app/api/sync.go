@@ -189,21 +189,6 @@ func withResourceSync(r *syncstatus.Report, k cluster.Kind, u *unstructured.Unst
 	return out
 }
 
-// getOrPending reads an object from the cache or, when Git holds it but
-// the cluster does not yet, from the report.
-func getOrPending(rd Reader, r *syncstatus.Report, k cluster.Kind, ns, name string) (*unstructured.Unstructured, error) {
-	u, err := rd.Get(k, ns, name)
-	if err == nil || r == nil {
-		return u, err
-	}
-	for _, p := range r.PendingCreations(k, ns) {
-		if p.GetName() == name {
-			return p, nil
-		}
-	}
-	return nil, err
-}
-
 // matching keeps the objects whose labels match sel.
 func matching(objs []*unstructured.Unstructured, sel labels.Selector) []*unstructured.Unstructured {
 	if sel == nil {

@@ -158,7 +158,11 @@ func TestMiddlewareWritesOneRecordPerMutatingRequest(t *testing.T) {
 	go a.Run(ctx, time.Second)
 	app := testApp(t, a)
 
-	do := func(method, path, body string, hdr ...string) *http.Response {
+	type answer struct {
+		StatusCode int
+		Header     http.Header
+	}
+	do := func(method, path, body string, hdr ...string) answer {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
 		for i := 0; i+1 < len(hdr); i += 2 {
 			req.Header.Set(hdr[i], hdr[i+1])
@@ -167,7 +171,8 @@ func TestMiddlewareWritesOneRecordPerMutatingRequest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return resp
+		_ = resp.Body.Close()
+		return answer{resp.StatusCode, resp.Header}
 	}
 	r1 := do("POST", "/api/v1/providers?namespace=team-a", `{"name":"p","auth":{"apiKey":"`+secret+`"}}`, "X-Request-Id", "req-1", "X-Test-User", "alice", "Authorization", "Bearer "+secret)
 	if r1.StatusCode != 201 || r1.Header.Get(RequestIDHeader) != "req-1" {

@@ -45,11 +45,10 @@ const DefaultQueueLength = 1000
 // Auditor writes records and creates their Events. It is safe for
 // concurrent use; Run creates Events until Close.
 type Auditor struct {
-	opts    Options
-	logMu   sync.Mutex
-	queue   chan Event
-	done    chan struct{}
-	closing sync.Once
+	opts  Options
+	logMu sync.Mutex
+	queue chan Event
+	done  chan struct{}
 
 	records      *prometheus.CounterVec
 	eventsMade   prometheus.Counter

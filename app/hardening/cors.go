@@ -37,7 +37,7 @@ func CORS(allowed []string) fiber.Handler {
 			return c.Next()
 		}
 		preflight := c.Method() == fiber.MethodOptions && c.Get(fiber.HeaderAccessControlRequestMethod) != ""
-		if !(anyOrigin || set[strings.ToLower(origin)] || sameOrigin(c, origin)) {
+		if !anyOrigin && !set[strings.ToLower(origin)] && !sameOrigin(c, origin) {
 			if preflight || writeMethod(c.Method()) {
 				return fiber.NewError(fiber.StatusForbidden, "origin "+origin+" is not allowed (--cors-allowed-origins)")
 			}

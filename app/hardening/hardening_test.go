@@ -22,7 +22,13 @@ import (
 	"github.com/aigw-console/aigw-console/app/auth"
 )
 
-func do(t *testing.T, app *fiber.App, method, path string, hdr ...string) *http.Response {
+// answer is what the tests look at of a response (its body is closed).
+type answer struct {
+	StatusCode int
+	Header     http.Header
+}
+
+func do(t *testing.T, app *fiber.App, method, path string, hdr ...string) answer {
 	t.Helper()
 	req := httptest.NewRequest(method, path, nil)
 	for i := 0; i+1 < len(hdr); i += 2 {
@@ -32,7 +38,8 @@ func do(t *testing.T, app *fiber.App, method, path string, hdr ...string) *http.
 	if err != nil {
 		t.Fatal(err)
 	}
-	return resp
+	_ = resp.Body.Close()
+	return answer{resp.StatusCode, resp.Header}
 }
 
 func errStatus(c *fiber.Ctx, err error) error {
