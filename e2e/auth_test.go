@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -206,24 +204,6 @@ func TestAnonymousAccessOnlyWhenEnabled(t *testing.T) {
 	c.expect(stream.TypeSubscribed, stream.TypeSnapshot)
 }
 
-// lockedLog collects a console's log lines.
-type lockedLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // TestTokenReviewsAreCachedBrieflyAndTokensNeverLogged shows the console's
 // own cache of accepted TokenReviews (default 10 s): with the API server
 // stopped, a token reviewed just before is still accepted (reads come from
@@ -235,7 +215,7 @@ func TestTokenReviewsAreCachedBrieflyAndTokensNeverLogged(t *testing.T) {
 	}
 	ctx := context.Background()
 	ns := newNamespace(t)
-	logs := &lockedLog{}
+	logs := &lockedBuffer{}
 	con := startConsole(t, func(c *app.Config) {
 		c.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})

@@ -67,6 +67,7 @@ type exchange struct {
 	Body               []byte
 }
 
+// lockedBuffer collects what several goroutines write (console logs).
 type lockedBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -83,6 +84,8 @@ func (b *lockedBuffer) Bytes() []byte {
 	defer b.mu.Unlock()
 	return append([]byte(nil), b.buf.Bytes()...)
 }
+
+func (b *lockedBuffer) String() string { return string(b.Bytes()) }
 
 // captureHTTP records an answer (`call` and the tests' own clients). The
 // bearer token the request sent becomes a canary: the console must never
