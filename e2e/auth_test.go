@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -217,7 +218,7 @@ func TestTokenReviewsAreCachedBrieflyAndTokensNeverLogged(t *testing.T) {
 	ns := newNamespace(t)
 	logs := &lockedBuffer{}
 	con := startConsole(t, func(c *app.Config) {
-		c.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		c.Logger = slog.New(slog.NewJSONHandler(io.MultiWriter(logs, suite.logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
 	tok, err := env.ServiceAccountToken(ctx, ns, "reviewed", "cluster-admin")
 	if err != nil {
