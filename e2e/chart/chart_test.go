@@ -120,7 +120,7 @@ func TestSchemaRefusesBadValues(t *testing.T) {
 		{"namespaced RBAC without namespaces", []string{`rbac.namespaced=true`}, "at '/watchNamespaces': minItems: got 0, want 1"},
 		{"a namespace that is not a DNS label", []string{`watchNamespaces=["Team_A"]`}, "at '/watchNamespaces/0'"},
 		{"the same namespace twice", []string{`watchNamespaces=["team-a","team-a"]`}, "at '/watchNamespaces'"},
-		{"a LoadBalancer while the console has no authentication", []string{`service.type="LoadBalancer"`}, "at '/service/type'"},
+		{"a Service type the chart does not render", []string{`service.type="ExternalName"`}, "at '/service/type'"},
 		{"a node port outside the range", []string{`service.type="NodePort"`, `service.nodePort=8080`}, "at '/service/nodePort'"},
 		{"a port out of range", []string{`service.port=70000`}, "at '/service/port'"},
 		{"an unknown pull policy", []string{`image.pullPolicy="Sometimes"`}, "at '/image/pullPolicy'"},
