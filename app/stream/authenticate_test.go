@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/fasthttp/websocket"
 	"github.com/gofiber/fiber/v2"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aigw-console/aigw-console/app/auth"
 	"github.com/aigw-console/aigw-console/app/hub"
@@ -34,32 +32,12 @@ func (tokens) AuthenticateToken(_ context.Context, tok string) (auth.User, error
 // middleware, as app.Run does.
 func startAuthenticated(t *testing.T, anonymous bool, opts Options) *fixture {
 	t.Helper()
-	h := hub.New(hub.Options{Logger: slog.New(slog.DiscardHandler)})
-	reg := prometheus.NewRegistry()
-	opts.Registerer, opts.Logger, opts.Kinds = reg, slog.New(slog.DiscardHandler), watch.Kinds()
+	opts.Kinds = watch.Kinds()
 	opts.Authenticate = tokens{}.AuthenticateToken
-	srv, err := New(h, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Use(auth.Middleware(auth.Options{
+	return start(t, hub.Options{}, opts, auth.Middleware(auth.Options{
 		Tokens: tokens{}, AllowAnonymous: anonymous, Logger: slog.New(slog.DiscardHandler),
 		Deferred: func(c *fiber.Ctx) bool { return c.Path() == "/ws" },
 	}))
-	app.Get("/ws", srv.Handler())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = app.Listener(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-		_ = app.Shutdown()
-	})
-	return &fixture{hub: h, srv: srv, url: "ws://" + ln.Addr().String() + "/ws", reg: reg, schemas: loadSchemas(t)}
 }
 
 func TestFirstMessageAuthentication(t *testing.T) {

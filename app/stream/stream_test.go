@@ -32,7 +32,9 @@ type fixture struct {
 	schemas protocolSchemas
 }
 
-func start(t *testing.T, hopts hub.Options, opts Options) *fixture {
+// start serves the stream on a loopback port behind the given middleware
+// (app.Run puts authentication there).
+func start(t *testing.T, hopts hub.Options, opts Options, middleware ...fiber.Handler) *fixture {
 	t.Helper()
 	hopts.Logger = slog.New(slog.DiscardHandler)
 	h := hub.New(hopts)
@@ -47,6 +49,9 @@ func start(t *testing.T, hopts hub.Options, opts Options) *fixture {
 		t.Fatal(err)
 	}
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	for _, m := range middleware {
+		app.Use(m)
+	}
 	app.Get("/ws", srv.Handler())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

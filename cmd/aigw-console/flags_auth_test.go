@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -41,17 +39,7 @@ func TestAuthFlagsAndEnvironment(t *testing.T) {
 }
 
 func TestAuthDisabledIsRefusedOffLoopback(t *testing.T) {
-	kc := filepath.Join(t.TempDir(), "kubeconfig")
-	cfg := `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
-users: [{name: u, user: {token: t}}]
-contexts: [{name: c, context: {cluster: c, user: u}}]
-current-context: c
-`
-	if err := os.WriteFile(kc, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	kc := unreachableKubeconfig(t, t.TempDir())
 	var out bytes.Buffer
 	err := run(context.Background(), []string{"--kubeconfig=" + kc, "--auth-disabled", "--listen-address=0.0.0.0:0"}, &out, &out, env(nil))
 	if err == nil || !strings.Contains(err.Error(), "--auth-disabled refuses to listen") {

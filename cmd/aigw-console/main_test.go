@@ -73,17 +73,7 @@ func TestBadSettingsAreErrors(t *testing.T) {
 
 func TestGitOpsSettingsAreCheckedAtStartUp(t *testing.T) {
 	dir := t.TempDir()
-	kc := filepath.Join(dir, "kubeconfig")
-	cfg := `apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
-users: [{name: u, user: {token: t}}]
-contexts: [{name: c, context: {cluster: c, user: u}}]
-current-context: c
-`
-	if err := os.WriteFile(kc, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	kc := unreachableKubeconfig(t, dir)
 	file := filepath.Join(dir, "token")
 	if err := os.WriteFile(file, []byte("s3cr3t-token\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -138,4 +128,22 @@ current-context: c
 			}
 		})
 	}
+}
+
+// unreachableKubeconfig writes a kubeconfig into dir whose API server does
+// not answer: enough for the checks that run before the console connects.
+func unreachableKubeconfig(t *testing.T, dir string) string {
+	t.Helper()
+	kc := filepath.Join(dir, "kubeconfig")
+	cfg := `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+`
+	if err := os.WriteFile(kc, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return kc
 }
