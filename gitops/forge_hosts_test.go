@@ -178,31 +178,6 @@ func TestGitLab(t *testing.T) {
 	}
 }
 
-// TestGiteaFindsTheOpenPullRequest: Gitea's 409 for an open pull request
-// of the same branches is answered with that pull request, read from
-// GET /api/v1/repos/{owner}/{repo}/pulls/{base}/{head}.
-func TestGiteaFindsTheOpenPullRequest(t *testing.T) {
-	srv, _ := forgeServer(t, func(r forgeRequest) (int, string) {
-		switch {
-		case r.Header.Get("Authorization") != "token tok":
-			return http.StatusUnauthorized, `{"message":"token is required"}`
-		case r.Method == http.MethodPost && r.Path == "/api/v1/repos/platform/fleet/pulls":
-			return http.StatusConflict, `{"message":"pull request already exists for these targets"}`
-		case r.Method == http.MethodGet && r.Path == "/api/v1/repos/platform/fleet/pulls/main/aigw-console/x-0123abcd":
-			return http.StatusOK, `{"number":12,"html_url":"http://gitea.local/platform/fleet/pulls/12"}`
-		}
-		return http.StatusNotFound, `{"message":"not found"}`
-	})
-	f, err := NewForge(ForgeOptions{Kind: ForgeGitea, URL: srv.URL, Repo: "platform/fleet", Token: "tok"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := f.OpenPullRequest(context.Background(), PullRequest{Head: "aigw-console/x-0123abcd", Base: "main", Title: "t"})
-	if err != nil || got.Number != 12 {
-		t.Errorf("got %+v, %v", got, err)
-	}
-}
-
 func TestNewForgeRefusesBadOptions(t *testing.T) {
 	for _, o := range []ForgeOptions{
 		{Kind: "bitbucket", Repo: "a/b", Token: "t"},

@@ -2,71 +2,74 @@ package gitops
 
 import (
 	"context"
-	"encoding/json"
+	"encoding/base64"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"testing"
+	"time"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/aigw-console/aigw-console/e2e/gitea"
+	"github.com/aigw-console/aigw-console/e2e/localtool"
 )
 
-// TestGitea runs the Gitea forge against an httptest server that follows
-// Gitea's documented API (swagger: repoCreatePullRequest): token in
-// "Authorization: token ...", CreatePullRequestOption in, PullRequest with
-// number and html_url out, 201 Created; 409 when a pull request for the
-// same branches is open. The real-Gitea PR flow is the e2e's job.
+// TestGitea runs the Gitea forge against a real Gitea (v1.26.0, built by
+// `make gitea`): the pull request it opens is read back through Gitea's
+// API with its branches, title and body; opening it again answers the open
+// one (Gitea's 409, then GET pulls/{base}/{head}); a refused token is a
+// ForgeError with Gitea's status.
 func TestGitea(t *testing.T) {
-	var got map[string]string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/api/v1/repos/platform/fleet/pulls" {
-			http.NotFound(w, r)
-			return
-		}
-		if r.Header.Get("Authorization") != "token t0k3n" {
-			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = w.Write([]byte(`{"message":"token is required"}`))
-			return
-		}
-		if err := json.NewDecoder(r.Body).Decode(&got); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		if got["head"] == "exists" {
-			w.WriteHeader(http.StatusConflict)
-			_, _ = w.Write([]byte(`{"message":"pull request already exists for these targets"}`))
-			return
-		}
-		w.WriteHeader(http.StatusCreated)
-		_, _ = w.Write([]byte(`{"id":9,"number":7,"state":"open","html_url":"http://gitea.local/platform/fleet/pulls/7","mergeable":true}`))
-	}))
-	t.Cleanup(srv.Close)
-
-	f, err := NewGitea(GiteaOptions{URL: srv.URL, Owner: "platform", Repo: "fleet", Token: "t0k3n"})
+	bin := localtool.Require(t, gitea.MakeTarget, gitea.Binary)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	g, err := gitea.Start(ctx, gitea.Options{BinDir: bin, Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pr := PullRequest{Head: "aigw-console/create-openai", Base: "main", Title: "create provider team-a/openai", Body: "created Backend/team-a/openai\n\nPolicy: passed"}
-	opened, err := f.OpenPullRequest(context.Background(), pr)
+	t.Cleanup(func() { _ = g.Stop() })
+	owner, admin := g.AdminUser, g.Admin()
+	if _, err := g.CreateRepo(ctx, admin, "fleet", true); err != nil {
+		t.Fatal(err)
+	}
+	// A branch with one commit, made through Gitea's contents API.
+	head := "aigw-console/create-openai-0123abcd"
+	if err := g.Do(ctx, admin, http.MethodPost, "/api/v1/repos/"+owner+"/fleet/contents/clusters/default/kustomization.yaml", map[string]any{
+		"content": base64.StdEncoding.EncodeToString([]byte("resources: []\n")), "message": "add", "branch": "main", "new_branch": head,
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	token, err := g.CreateToken(ctx, owner, g.AdminPassword, "forge-test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(OpenedPullRequest{Number: 7, URL: "http://gitea.local/platform/fleet/pulls/7"}, opened); diff != "" {
-		t.Errorf("opened (-want +got):\n%s", diff)
+
+	f, err := NewGitea(GiteaOptions{URL: g.URL, Owner: owner, Repo: "fleet", Token: token})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if diff := cmp.Diff(map[string]string{"head": pr.Head, "base": pr.Base, "title": pr.Title, "body": pr.Body}, got); diff != "" {
-		t.Errorf("request (-want +got):\n%s", diff)
+	pr := PullRequest{Head: head, Base: "main", Title: "create provider team-a/openai", Body: "- created Backend/team-a/openai\n\nPolicy: passed\n"}
+	opened, err := f.OpenPullRequest(ctx, pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := g.GetPullRequest(ctx, gitea.Auth{Token: token}, owner, "fleet", int(opened.Number))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.HTMLURL != opened.URL || got.State != "open" || got.Head.Ref != head || got.Base.Ref != "main" || got.Title != pr.Title || got.Body != pr.Body {
+		t.Errorf("opened %+v; Gitea has %+v", opened, got)
 	}
 
-	pr.Head = "exists"
-	_, err = f.OpenPullRequest(context.Background(), pr)
+	again, err := f.OpenPullRequest(ctx, pr)
+	if err != nil || again != opened {
+		t.Errorf("opening it again: %+v, %v; want %+v", again, err, opened)
+	}
+
+	bad, err := NewGitea(GiteaOptions{URL: g.URL, Owner: owner, Repo: "fleet", Token: "not-a-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var fe *ForgeError
-	if !errors.As(err, &fe) || fe.Status != http.StatusConflict || fe.Message != "pull request already exists for these targets" {
-		t.Errorf("conflict: %v", err)
-	}
-
-	bad, _ := NewGitea(GiteaOptions{URL: srv.URL, Owner: "platform", Repo: "fleet", Token: "wrong"})
-	if _, err := bad.OpenPullRequest(context.Background(), pr); !errors.As(err, &fe) || fe.Status != http.StatusUnauthorized {
-		t.Errorf("bad token: %v", err)
+	if _, err := bad.OpenPullRequest(ctx, pr); !errors.As(err, &fe) || fe.Status != http.StatusUnauthorized {
+		t.Errorf("a refused token: %v, want a ForgeError with 401", err)
 	}
 }
