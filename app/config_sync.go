@@ -25,8 +25,8 @@ type SyncConfig struct {
 
 // The defaults of SyncConfig.
 const (
-	DefaultSyncGrace    = 2 * time.Minute
-	DefaultSyncInterval = 15 * time.Second
+	DefaultSyncGrace    = syncstatus.DefaultGrace
+	DefaultSyncInterval = syncstatus.DefaultInterval
 )
 
 func (c *SyncConfig) validate() error {

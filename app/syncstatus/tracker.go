@@ -112,16 +112,22 @@ type memo struct {
 	validUntil time.Time
 }
 
+// The defaults of Options.Grace and Options.Interval.
+const (
+	DefaultGrace    = 2 * time.Minute
+	DefaultInterval = 15 * time.Second
+)
+
 // New returns a Tracker; Run keeps it current.
 func New(opts Options) (*Tracker, error) {
 	if opts.History == nil || opts.Live == nil {
 		return nil, errors.New("syncstatus: History and Live are required")
 	}
 	if opts.Grace <= 0 {
-		opts.Grace = 2 * time.Minute
+		opts.Grace = DefaultGrace
 	}
 	if opts.Interval <= 0 {
-		opts.Interval = 15 * time.Second
+		opts.Interval = DefaultInterval
 	}
 	if opts.Debounce <= 0 {
 		opts.Debounce = 100 * time.Millisecond
