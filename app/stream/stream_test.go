@@ -549,7 +549,12 @@ func TestShutdown(t *testing.T) {
 func TestBackpressure(t *testing.T) {
 	// A client with a small receive buffer that does not read fills the
 	// socket after a few hundred events of 8 KiB; the queue bound is 16.
-	f := start(t, hub.Options{QueueLength: 16}, Options{WriteTimeout: time.Minute})
+	// The stalled socket keeps a small TCP window after its buffer grows
+	// again (Linux clamps it from the first size), so the backlog of
+	// megabytes drains at a few KiB per round trip: the write timeout and
+	// the read timeout below leave it minutes, and so does the pong timeout
+	// (the writer sends no ping while it is blocked in that write).
+	f := start(t, hub.Options{QueueLength: 16}, Options{WriteTimeout: 4 * time.Minute, PongTimeout: 4 * time.Minute})
 	stalled := f.dialWith(t, &websocket.Dialer{NetDial: func(network, addr string) (net.Conn, error) {
 		c, err := net.Dial(network, addr)
 		if tc, ok := c.(*net.TCPConn); ok {
@@ -617,7 +622,7 @@ func TestBackpressure(t *testing.T) {
 	var sawResync bool
 	have := -1
 	for have != n {
-		e, err := stalled.read(60 * time.Second) // a backlog of megabytes, checked against the schema
+		e, err := stalled.read(4 * time.Minute) // a backlog of megabytes, checked against the schema
 		if err != nil {
 			t.Fatalf("the stalled client never converged (it holds %d of %d objects): %v", have, n, err)
 		}
