@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"golang.org/x/time/rate"
 
 	"github.com/aigw-console/aigw-console/app/auth"
 )
@@ -155,7 +157,25 @@ func TestTimeoutAnswers504(t *testing.T) {
 		<-c.UserContext().Done()
 		return c.Status(503).SendString("checker unavailable")
 	})
+	// A client-side throttle that would have to wait past the deadline
+	// fails at once, before the deadline, with an error that wraps
+	// nothing (client-go's rate limiter, as seen from a SubjectAccessReview).
+	throttle := rate.NewLimiter(rate.Every(time.Minute), 1)
+	throttle.Allow()
+	app.Get("/throttled", func(c *fiber.Ctx) error {
+		if err := throttle.Wait(c.UserContext()); err != nil {
+			return fmt.Errorf("could not check access: %v", err) //nolint:errorlint // as the error arrives: unwrapped
+		}
+		return c.SendString("done")
+	})
+	app.Get("/failed", func(*fiber.Ctx) error { return errors.New("a failure of its own") })
 	app.Get("/ws", slow)
+	if r := do(t, app, "GET", "/throttled"); r.StatusCode != 504 {
+		t.Errorf("throttled past the deadline: %d, want 504", r.StatusCode)
+	}
+	if r := do(t, app, "GET", "/failed"); r.StatusCode != 500 {
+		t.Errorf("a failure before the deadline: %d, want 500", r.StatusCode)
+	}
 	if r := do(t, app, "GET", "/slow"); r.StatusCode != 504 {
 		t.Errorf("slow: %d, want 504", r.StatusCode)
 	}

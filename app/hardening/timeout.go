@@ -32,9 +32,26 @@ func Timeout(d time.Duration, exempt ...string) fiber.Handler {
 		// came back as an error or was answered already (e.g. 503 from an
 		// authenticator whose review was cut short).
 		failed := err != nil || c.Response().StatusCode() >= fiber.StatusInternalServerError
-		if failed && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		if failed && deadlineFailure(ctx, err) {
 			return fiber.NewError(fiber.StatusGatewayTimeout, "the request did not finish within "+d.String()+" (--request-timeout)")
 		}
 		return err
 	}
+}
+
+// deadlineFailure reports whether a failure is the deadline's doing: the
+// deadline has passed (ctx.Err() stays nil until the context's timer has
+// run, which on a busy machine can be after the failure comes back), or a
+// rate limiter refused to wait because the wait would pass it. client-go's
+// client-side throttle (golang.org/x/time/rate) fails at once with
+// "rate: Wait(n=1) would exceed context deadline", an error that wraps
+// nothing.
+func deadlineFailure(ctx context.Context, err error) bool {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	if deadline, ok := ctx.Deadline(); ok && !time.Now().Before(deadline) {
+		return true
+	}
+	return err != nil && strings.Contains(err.Error(), "would exceed context deadline")
 }
