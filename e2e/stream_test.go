@@ -521,6 +521,11 @@ func TestStreamSurvivesAPIServerRestart(t *testing.T) {
 		return secret && settled(t, con, ns, view, "p1")
 	})
 	t.Logf("changes after the restart reached the client within %s: %v", time.Since(changed).Round(time.Millisecond), typesOf(msgs))
+	for _, m := range msgs {
+		if m.env.Type == stream.TypeError {
+			t.Errorf("the outage ended the subscription: %s", m.env.Data)
+		}
+	}
 }
 
 // TestStreamSlowClient has one client stop reading while 10,000 events

@@ -99,12 +99,17 @@ func (g *guard) filter() hub.Filter {
 	}
 }
 
-// decide asks Access and remembers the answer; a failed check counts as
-// not allowed.
+// decide asks Access and remembers the answer. A check that could not be
+// made changes nothing: it answers not allowed, a pair not decided yet
+// stays undecided (its events held back), and a decision already made
+// stands until a check succeeds. An API server that is down for a while
+// then ends no subscription, and one that is back decides again at the
+// next recheck; until then the cache the events come from is not
+// changing either.
 func (g *guard) decide(ctx context.Context, p pair) (bool, error) {
 	ok, err := g.access.Allowed(ctx, p.kind, p.ns)
 	if err != nil {
-		ok = false
+		return false, err
 	}
 	g.mu.Lock()
 	g.known[p] = ok
@@ -177,7 +182,10 @@ func (g *guard) recheck(ctx context.Context, all bool) (lost, gained []pair) {
 	}
 	g.mu.RUnlock()
 	for p, was := range before {
-		now, _ := g.decide(ctx, p)
+		now, err := g.decide(ctx, p)
+		if err != nil {
+			continue
+		}
 		switch {
 		case was && !now:
 			lost = append(lost, p)

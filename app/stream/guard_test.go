@@ -3,6 +3,7 @@ package stream
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ type rbac struct {
 	allowed map[string]bool // "kind/namespace"
 	nss     []string
 	asked   map[string]int
+	down    bool // every check fails, as with the API server unreachable
 }
 
 func (r *rbac) Allowed(_ context.Context, kind, ns string) (bool, error) {
@@ -28,7 +30,22 @@ func (r *rbac) Allowed(_ context.Context, kind, ns string) (bool, error) {
 		r.asked = map[string]int{}
 	}
 	r.asked[kind+"/"+ns]++
+	if r.down {
+		return false, errors.New("connection refused")
+	}
 	return r.allowed[kind+"/"+ns], nil
+}
+
+func (r *rbac) askedFor(key string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.asked[key]
+}
+
+func (r *rbac) setDown(v bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.down = v
 }
 
 func (r *rbac) Namespaces() []string {
@@ -96,6 +113,24 @@ func TestAccessDecidesSubscriptionsAndEvents(t *testing.T) {
 		msgs := c.expect(TypeResyncRequired, TypeSnapshot)
 		if got := snapshotNames(t, msgs[1]); !slices.Equal(got, []string{"team-a/a1", "team-a/a2", "team-c/c1"}) {
 			t.Fatalf("snapshot after the resync %v", got)
+		}
+	})
+
+	t.Run("a recheck that cannot be made (API server down) keeps the last decision", func(t *testing.T) {
+		access.setDown(true)
+		asked := access.askedFor("backends/team-a")
+		deadline := time.Now().Add(5 * time.Second)
+		for access.askedFor("backends/team-a") < asked+3 {
+			if time.Now().After(deadline) {
+				t.Fatal("no recheck within 5s")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		access.setDown(false)
+		f.hub.Publish(backend(hub.Added, "team-a", "a3", 15, nil))
+		e := c.expect(EventType("backends", hub.Added))[0]
+		if it := item(t, e); it.Namespace != "team-a" || it.Name != "a3" {
+			t.Fatalf("event %+v, want team-a/a3 on the subscription that outlived three failed rechecks", it)
 		}
 	})
 
