@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -667,5 +669,51 @@ func TestGitOpsStartUpChecksTheRemote(t *testing.T) {
 	}
 	if repo.Commits(t, "main") != 1 {
 		t.Errorf("commits = %d", repo.Commits(t, "main"))
+	}
+}
+
+// TestGitOpsOverSSH runs a console whose remote is an ssh:// URL (git's
+// own upload-pack and receive-pack behind an SSH server), with the key
+// and known_hosts from files as the chart mounts them: a provider with an
+// API key lands as one commit with the Secret encrypted.
+func TestGitOpsOverSSH(t *testing.T) {
+	g := newGitOpsEnv(t)
+	srv := gitserver.StartSSH(t, g.server.Root)
+	key, known := filepath.Join(g.root, "id_ed25519"), filepath.Join(g.root, "known_hosts")
+	if err := os.WriteFile(key, srv.ClientKey, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(known, []byte(srv.KnownHosts+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	con := g.console(t, "ssh", true, func(c *app.Config) {
+		c.GitOps.URL, c.GitOps.SSHKeyFile, c.GitOps.KnownHostsFile = srv.URL(g.repo.Name), key, known
+	})
+	ns := newNamespace(t)
+	apiKey := g.canary(t)
+	r := call(t, "POST", providersURL(con, ns, ""), openAIBody("over-ssh", apiKey))
+	if r.Status != 201 {
+		t.Fatalf("status %d: %s", r.Status, r.Body)
+	}
+	if n := g.repo.Commits(t, "main"); n != 1 || srv.Pushes() != 1 {
+		t.Fatalf("commits %d, SSH pushes %d; want 1 and 1", n, srv.Pushes())
+	}
+	secrets := 0
+	for _, f := range objectFiles(t, g.repo, ns) {
+		if obj := g.decrypted(t, f); obj.GetKind() == "Secret" {
+			secrets++
+			data, _, _ := unstructured.NestedMap(obj.Object, "data")
+			found := false
+			for _, v := range data {
+				b, _ := base64.StdEncoding.DecodeString(fmt.Sprint(v))
+				found = found || string(b) == apiKey
+			}
+			if !found {
+				t.Errorf("%s does not decrypt to the API key sent (keys %v)", f, slices.Collect(maps.Keys(data)))
+			}
+		}
+	}
+	if secrets != 1 {
+		t.Errorf("%d Secrets committed over SSH, want 1", secrets)
 	}
 }
