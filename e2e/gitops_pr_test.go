@@ -10,6 +10,8 @@ import (
 
 	"filippo.io/age"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/aigw-console/aigw-console/app"
 	aigv1b1 "github.com/aigw-console/aigw-console/app/apis/v1beta1"
@@ -29,7 +31,8 @@ import (
 // kustomize-controller) applies the merge commit and the provider's
 // objects appear in the cluster with the decrypted key, and the API
 // reports the provider Synced at the merge commit (the sync status reads the
-// Kustomization).
+// Kustomization). A DELETE then opens a second pull request that removes
+// the files; merged, Flux prunes the provider.
 func TestGitOpsPullRequestOnGitea(t *testing.T) {
 	giteaBin := localtool.Require(t, gitea.MakeTarget, gitea.Binary)
 	fluxBin := localtool.Require(t, flux.MakeTarget, flux.Binaries...)
@@ -77,6 +80,9 @@ func TestGitOpsPullRequestOnGitea(t *testing.T) {
 	c := adminClient(t)
 	key := "sk-" + newCanary(t)
 	var answer gitWriteAnswer
+	outer := t
+	fluxNS := "flux-" + ns
+	var fx *flux.Flux // started by the merge step, runs to the end
 
 	step(t, "POST opens a pull request on Gitea; main is untouched and nothing is applied", func(t *testing.T) {
 		r := callNoLeak(t, key, "POST", con.URL+"/api/v1/providers?namespace="+ns, openAIWithKey("openai", key))
@@ -139,12 +145,12 @@ func TestGitOpsPullRequestOnGitea(t *testing.T) {
 	})
 
 	step(t, "merged through Gitea's API, Flux applies the merge commit: the objects appear with the decrypted key", func(t *testing.T) {
-		fx, err := flux.Start(ctx, env.Admin, flux.Options{BinDir: fluxBin, Dir: t.TempDir()})
+		var err error
+		fx, err = flux.Start(ctx, env.Admin, flux.Options{BinDir: fluxBin, Dir: outer.TempDir()})
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = fx.Stop() })
-		fluxNS := "flux-" + ns
+		outer.Cleanup(func() { _ = fx.Stop() })
 		if err := fx.CreateGitRepository(ctx, flux.GitRepository{Name: "fleet", Namespace: fluxNS, URL: forge.CloneURL(owner, "fleet"),
 			Username: owner, Password: token, Interval: time.Hour}); err != nil {
 			t.Fatal(err)
@@ -190,6 +196,69 @@ func TestGitOpsPullRequestOnGitea(t *testing.T) {
 			t.Errorf("provider Synced at %s, want the merge commit %s", p.Sync.DesiredCommit, merged)
 		}
 		t.Logf("the API reports Synced at the merge commit %s %s after the reconcile request", merged[:8], time.Since(start).Round(time.Millisecond))
+	})
+
+	step(t, "DELETE opens a pull request that removes the files; merged, Flux prunes the provider", func(t *testing.T) {
+		before, err := forge.BranchSHA(ctx, api, owner, "fleet", "main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var del gitWriteAnswer
+		r := callNoLeak(t, key, "DELETE", con.URL+"/api/v1/providers/openai?namespace="+ns, nil)
+		if r.Status != 200 {
+			t.Fatalf("status %d: %s", r.Status, r.Body)
+		}
+		r.decode(t, &del)
+		gp := del.GitOps
+		if gp == nil || gp.PullRequest == nil || gp.PullRequest.Number == answer.GitOps.PullRequest.Number {
+			t.Fatalf("no new pull request in the answer: %s", r.Body)
+		}
+		pr, err := forge.GetPullRequest(ctx, api, owner, "fleet", int(gp.PullRequest.Number))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pr.State != "open" || pr.Head.Ref != gp.Branch || pr.Head.SHA != gp.Commit || pr.Base.Ref != "main" {
+			t.Errorf("pull request on Gitea: %+v; answer %+v", pr, gp)
+		}
+		for _, line := range []string{
+			"- deleted AIServiceBackend/" + ns + "/openai (`clusters/default/" + ns + "/aiservicebackend/openai.yaml`)",
+			"- deleted Secret/" + ns + "/" + provider.SecretName("openai") + " (`clusters/default/" + ns + "/secret/" + provider.SecretName("openai") + ".yaml`)",
+			"Policy: passed",
+		} {
+			if !strings.Contains(pr.Body, line) {
+				t.Errorf("the body lacks %q:\n%s", line, pr.Body)
+			}
+		}
+		if head, _ := forge.BranchSHA(ctx, api, owner, "fleet", "main"); head != before {
+			t.Errorf("main moved from %s to %s before the merge", before, head)
+		}
+		if !exists(t, c, ns, "openai", &aigv1b1.AIServiceBackend{}) {
+			t.Fatal("the provider left the cluster before the merge")
+		}
+
+		if err := forge.MergePullRequest(ctx, api, owner, "fleet", int(gp.PullRequest.Number), "merge"); err != nil {
+			t.Fatal(err)
+		}
+		merged, err := forge.BranchSHA(ctx, api, owner, "fleet", "main")
+		if err != nil || merged == before {
+			t.Fatalf("main after the merge: %s (%v)", merged, err)
+		}
+		start := time.Now()
+		if err := fx.Reconcile(ctx, fluxNS, "fleet", "fleet"); err != nil {
+			t.Fatal(err)
+		}
+		if err := fx.WaitApplied(ctx, fluxNS, "fleet", "fleet", flux.Revision("main", merged)); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 30*time.Second, "the provider pruned and gone from the API", func() bool {
+			return !exists(t, c, ns, "openai", &aigv1b1.AIServiceBackend{}) &&
+				call(t, "GET", con.URL+"/api/v1/providers/openai?namespace="+ns, nil).Status == 404
+		})
+		t.Logf("Flux pruned the provider after the delete PR's merge commit %s: API 404 %s after the reconcile request", merged[:8], time.Since(start).Round(time.Millisecond))
+		var s corev1.Secret
+		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: provider.SecretName("openai")}, &s); !apierrors.IsNotFound(err) {
+			t.Errorf("the Secret after the prune: %v", err)
+		}
 	})
 
 	step(t, "no Git object of Gitea's repositories or the console's clone holds the key", func(t *testing.T) {
