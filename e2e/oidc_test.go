@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fasthttp/websocket"
 	"github.com/oauth2-proxy/mockoidc"
 	"golang.org/x/oauth2"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -143,6 +144,37 @@ func TestOIDCTokensFromARealProvider(t *testing.T) {
 		old := oidcLogin(t, m)
 		m.FastForward(2 * time.Hour)
 		refused(t, old, "expired")
+	})
+
+	step(t, "a stream opened with a token ends when the token expires; /me shows when", func(t *testing.T) {
+		const left = 4 * time.Second
+		m.FastForward(-(10*time.Minute - left)) // valid for ten minutes from then
+		short := oidcLogin(t, m)
+		m.FastForward(10*time.Minute - left)
+		opened := time.Now()
+		var me struct {
+			User struct {
+				ExpiresAt time.Time `json:"expiresAt"`
+			} `json:"user"`
+		}
+		r := call(t, "GET", con.URL+"/api/v1/me?namespace="+ns, nil, "Authorization", "Bearer "+short)
+		r.decode(t, &me)
+		if exp := me.User.ExpiresAt; exp.Before(opened) || exp.After(opened.Add(left+time.Second)) {
+			t.Errorf("/me user.expiresAt %s, want about %s from %s", exp, left, opened)
+		}
+		c := dialStreamWith(t, con, false, http.Header{"Authorization": {"Bearer " + short}})
+		c.send(subscribeReq("s", ns, "providers"))
+		c.expect(stream.TypeSubscribed, stream.TypeSnapshot)
+		ce := c.closeFrame(left + 10*time.Second)
+		closed := time.Now()
+		if ce.Code != websocket.ClosePolicyViolation || ce.Text != stream.CloseReasonExpired {
+			t.Errorf("close %d %q, want 1008 %q", ce.Code, ce.Text, stream.CloseReasonExpired)
+		}
+		// exp has whole seconds: the token had between left-1s and left.
+		if d := closed.Sub(me.User.ExpiresAt); d < -50*time.Millisecond || d > 5*time.Second {
+			t.Errorf("closed %s after the token's exp, want at it", d)
+		}
+		t.Logf("the stream closed %s after opening, %s after the token's exp", closed.Sub(opened).Round(time.Millisecond), closed.Sub(me.User.ExpiresAt).Round(time.Millisecond))
 	})
 
 	step(t, "a tampered token is 401", func(t *testing.T) {

@@ -209,6 +209,12 @@ func (c *streamClient) expect(types ...string) []streamMsg {
 // closeCode waits for the connection to end and returns its close code.
 func (c *streamClient) closeCode(timeout time.Duration) int {
 	c.t.Helper()
+	return c.closeFrame(timeout).Code
+}
+
+// closeFrame reads until the server's close frame and returns it.
+func (c *streamClient) closeFrame(timeout time.Duration) *websocket.CloseError {
+	c.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		m, ok := c.tryNext(time.Until(deadline))
@@ -218,7 +224,7 @@ func (c *streamClient) closeCode(timeout time.Duration) int {
 		if m.err != nil {
 			var ce *websocket.CloseError
 			if errors.As(m.err, &ce) {
-				return ce.Code
+				return ce
 			}
 			c.t.Fatalf("the connection ended without a close frame: %v", m.err)
 		}

@@ -626,7 +626,7 @@ func TestOpenAPI(t *testing.T) {
 type openAPIField struct {
 	goName    string
 	typ       reflect.Type
-	omitempty bool
+	omitempty bool // omitempty or omitzero: the field may be absent
 }
 
 // openAPIJSONFields lists the JSON fields of a struct type as encoding/json
@@ -656,7 +656,8 @@ func openAPIJSONFields(t reflect.Type) map[string]openAPIField {
 		if name == "" {
 			name = f.Name
 		}
-		out[name] = openAPIField{goName: f.Name, typ: f.Type, omitempty: slices.Contains(strings.Split(opts, ","), "omitempty")}
+		o := strings.Split(opts, ",")
+		out[name] = openAPIField{goName: f.Name, typ: f.Type, omitempty: slices.Contains(o, "omitempty") || slices.Contains(o, "omitzero")}
 	}
 	return out
 }

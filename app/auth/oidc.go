@@ -109,7 +109,12 @@ func (o *OIDC) AuthenticateToken(ctx context.Context, token string) (User, error
 	if err := idt.Claims(&claims); err != nil {
 		return User{}, fmt.Errorf("oidc: claims: %w", err)
 	}
-	return o.user(claims)
+	u, err := o.user(claims)
+	if err != nil {
+		return User{}, err
+	}
+	u.ExpiresAt = idt.Expiry
+	return u, nil
 }
 
 // user maps verified claims to a User the way the API server does.
@@ -180,19 +185,33 @@ func (o *OIDC) verifierFor(ctx context.Context) (*oidc.IDTokenVerifier, error) {
 // unverifiedIssuer reads the iss claim of a JWT without checking it, to
 // tell whether the token is this issuer's at all.
 func unverifiedIssuer(token string) (string, bool) {
+	c, ok := unverifiedClaims(token)
+	return c.Issuer, ok
+}
+
+// jwtClaims are the claims read from a token before (or without) checking
+// its signature.
+type jwtClaims struct {
+	Issuer string `json:"iss"`
+	// Expiry is exp, seconds since the epoch (0: absent).
+	Expiry float64 `json:"exp"`
+}
+
+// unverifiedClaims decodes a JWT's payload without checking anything: for
+// routing a token to its authenticator, and for the exp of a token the
+// API server has just accepted.
+func unverifiedClaims(token string) (jwtClaims, bool) {
+	var c jwtClaims
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
-		return "", false
+		return c, false
 	}
 	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
 	if err != nil {
-		return "", false
-	}
-	var c struct {
-		Issuer string `json:"iss"`
+		return c, false
 	}
 	if json.Unmarshal(payload, &c) != nil {
-		return "", false
+		return jwtClaims{}, false
 	}
-	return c.Issuer, true
+	return c, true
 }

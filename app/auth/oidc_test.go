@@ -80,8 +80,9 @@ func TestOIDCVerifiesAgainstARealProvider(t *testing.T) {
 		}
 		return tok
 	}
-	if u, err := o.AuthenticateToken(ctx, sign(m.Issuer(), m.ClientID, time.Now().Add(time.Minute))); err != nil || u.Name != "u1" {
-		t.Errorf("valid token: %+v %v", u, err)
+	exp := time.Now().Add(time.Minute).Truncate(time.Second)
+	if u, err := o.AuthenticateToken(ctx, sign(m.Issuer(), m.ClientID, exp)); err != nil || u.Name != "u1" || !u.ExpiresAt.Equal(exp) {
+		t.Errorf("valid token: %+v %v; want u1 expiring at %s", u, err, exp)
 	}
 	for name, tok := range map[string]string{
 		"another issuer": sign("https://other.example.com", m.ClientID, time.Now().Add(time.Minute)),

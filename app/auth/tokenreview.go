@@ -93,6 +93,11 @@ func (t *TokenReview) AuthenticateToken(ctx context.Context, token string) (User
 			u.Extra[k] = append([]string(nil), v...)
 		}
 	}
+	// The API server accepted the token, so its exp (when it is a JWT, as
+	// service account tokens are) is the one it checked.
+	if c, ok := unverifiedClaims(token); ok && c.Expiry > 0 {
+		u.ExpiresAt = time.Unix(int64(c.Expiry), 0)
+	}
 	t.remember(key, u)
 	return u, nil
 }
@@ -129,5 +134,9 @@ func (t *TokenReview) remember(key [sha256.Size]byte, u User) {
 			delete(t.cache, k)
 		}
 	}
-	t.cache[key] = cachedUser{user: u, expires: now.Add(t.opts.TTL)}
+	expires := now.Add(t.opts.TTL)
+	if !u.ExpiresAt.IsZero() && u.ExpiresAt.Before(expires) {
+		expires = u.ExpiresAt // never trusted past its own exp
+	}
+	t.cache[key] = cachedUser{user: u, expires: expires}
 }

@@ -2,7 +2,9 @@ package auth
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -116,3 +118,39 @@ func TestUnionTriesInTurn(t *testing.T) {
 type tokenFunc func(string) (User, error)
 
 func (f tokenFunc) AuthenticateToken(_ context.Context, tok string) (User, error) { return f(tok) }
+
+// jwtWith is a token shaped like a Kubernetes service account token (a
+// JWT) with exp; its signature is the API server's business.
+func jwtWith(exp int64) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"RS256"}`)) + "." + enc([]byte(fmt.Sprintf(`{"iss":"https://kubernetes.default.svc","exp":%d}`, exp))) + ".c2ln"
+}
+
+func TestTokenReviewTakesTheExpiryOfAJWTAndNeverCachesPastIt(t *testing.T) {
+	now := time.Unix(1000, 0)
+	calls := 0
+	rev := reviewerFunc(func(string) (*authenticationv1.TokenReview, error) {
+		calls++
+		return &authenticationv1.TokenReview{Status: authenticationv1.TokenReviewStatus{Authenticated: true,
+			User: authenticationv1.UserInfo{Username: "system:serviceaccount:ns:ci"}}}, nil
+	})
+	tr := NewTokenReview(rev, TokenReviewOptions{TTL: 10 * time.Second, Now: func() time.Time { return now }})
+	ctx := context.Background()
+
+	short := jwtWith(1004)
+	u, err := tr.AuthenticateToken(ctx, short)
+	if err != nil || !u.ExpiresAt.Equal(time.Unix(1004, 0)) {
+		t.Fatalf("user %+v, %v; want ExpiresAt 1004", u, err)
+	}
+	now = now.Add(3 * time.Second)
+	if _, err := tr.AuthenticateToken(ctx, short); err != nil || calls != 1 {
+		t.Errorf("before its exp: %v, %d reviews, want 1", err, calls)
+	}
+	now = now.Add(2 * time.Second) // past exp, within the TTL
+	if _, err := tr.AuthenticateToken(ctx, short); err != nil || calls != 2 {
+		t.Errorf("past its exp: %v, %d reviews, want 2 (the API server decides again)", err, calls)
+	}
+	if u, _ := tr.AuthenticateToken(ctx, "opaque-legacy-token"); !u.ExpiresAt.IsZero() {
+		t.Errorf("a token that is not a JWT has no known expiry: %s", u.ExpiresAt)
+	}
+}

@@ -4,7 +4,10 @@
 // trailers) reads it back with FromContext.
 package auth
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // User is an authenticated caller, as the Kubernetes API server would see
 // it: the fields map one to one onto impersonation headers and onto
@@ -19,6 +22,11 @@ type User struct {
 	Groups []string `json:"groups"`
 	// Extra are the authenticator's extra attributes.
 	Extra map[string][]string `json:"extra,omitempty"`
+	// ExpiresAt is when the credential stops being valid, when the
+	// authenticator knows it: an OIDC token's exp, or the exp of a
+	// Kubernetes token that is a JWT (service account tokens). A WebSocket
+	// connection authenticated with it is closed then. Zero: unknown.
+	ExpiresAt time.Time `json:"expiresAt,omitzero"`
 }
 
 type ctxKey struct{}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,12 +19,18 @@ import (
 	"github.com/aigw-console/aigw-console/app/watch"
 )
 
-// tokens accepts "alice-token" as alice.
+// tokens accepts "alice-token" as alice, and "short-<ms>" as bob with a
+// credential that expires <ms> milliseconds from now.
 type tokens struct{}
 
 func (tokens) AuthenticateToken(_ context.Context, tok string) (auth.User, error) {
 	if tok == "alice-token" {
 		return auth.User{Name: "alice", Groups: []string{"team-a", auth.AuthenticatedGroup}}, nil
+	}
+	if ms, ok := strings.CutPrefix(tok, "short-"); ok {
+		if n, err := strconv.Atoi(ms); err == nil {
+			return auth.User{Name: "bob", Groups: []string{auth.AuthenticatedGroup}, ExpiresAt: time.Now().Add(time.Duration(n) * time.Millisecond)}, nil
+		}
 	}
 	return auth.User{}, errors.New("refused")
 }
@@ -134,5 +141,46 @@ func TestPendingWithoutAnAuthenticatorIsRefused(t *testing.T) {
 	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("HTTP %d, want 401", resp.StatusCode)
+	}
+}
+
+func TestConnectionEndsWhenTheCredentialsExpire(t *testing.T) {
+	f := startAuthenticated(t, false, Options{})
+	for name, dial := range map[string]func() *client{
+		"token in the header": func() *client { return f.dial(t, http.Header{"Authorization": {"Bearer short-600"}}) },
+		"token in the first message": func() *client {
+			c := f.dial(t, nil)
+			c.send(AuthenticateRequest{Type: TypeAuthenticate, Token: "short-600"})
+			c.expect(TypeAuthenticated)
+			return c
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			began := time.Now()
+			c := dial()
+			c.subscribe("s", []string{"backends"})
+			c.expect(TypeSubscribed, TypeSnapshot)
+			ce := c.closeFrame(5 * time.Second)
+			took := time.Since(began)
+			if ce.Code != websocket.ClosePolicyViolation || ce.Text != CloseReasonExpired {
+				t.Errorf("close %d %q, want 1008 %q", ce.Code, ce.Text, CloseReasonExpired)
+			}
+			if took < 500*time.Millisecond {
+				t.Errorf("closed after %s, before the credentials expired (600ms)", took)
+			}
+		})
+	}
+	t.Run("a credential without a known expiry keeps the connection", func(t *testing.T) {
+		c := f.dial(t, http.Header{"Authorization": {"Bearer alice-token"}})
+		c.subscribe("s", []string{"backends"})
+		c.expect(TypeSubscribed, TypeSnapshot)
+		time.Sleep(800 * time.Millisecond) // past the others' expiry
+		f.hub.Publish(backend(hub.Added, "a", "later", 1, nil))
+		if e, err := c.read(2 * time.Second); err != nil || e.Type != "resource_added" {
+			t.Errorf("after 800ms: %+v %v, want the event", e, err)
+		}
+	})
+	if v := counterValue(t, f.reg, "aigw_console_websocket_connections_rejected_total"); v != 2 {
+		t.Errorf("rejected_total = %v, want 2 (expired)", v)
 	}
 }

@@ -73,6 +73,7 @@ type conn struct {
 	// Owned by the writer.
 	subs      []*subscription
 	idleSince time.Time
+	expiry    *time.Timer // fires when the user's credentials expire
 }
 
 func newConn(s *Server, ws *websocket.Conn, filter hub.Filter) *conn {
@@ -198,6 +199,14 @@ func (c *conn) write() {
 	}()
 	tick := time.NewTicker(c.s.opts.PingInterval)
 	defer tick.Stop()
+	if c.auth.user != nil {
+		c.expireAt(c.auth.user.ExpiresAt)
+	}
+	defer func() {
+		if c.expiry != nil {
+			c.expiry.Stop()
+		}
+	}()
 	// The guard may come later, with an authenticate message.
 	var recheckTick <-chan time.Time
 	if c.s.opts.Access != nil {
@@ -210,6 +219,10 @@ func (c *conn) write() {
 		var undecided <-chan struct{}
 		if c.guard != nil {
 			undecided = c.guard.wake
+		}
+		var expired <-chan time.Time
+		if c.expiry != nil {
+			expired = c.expiry.C
 		}
 		select {
 		case <-c.s.ctx.Done():
@@ -228,6 +241,10 @@ func (c *conn) write() {
 			err = c.recheck(true)
 		case <-undecided:
 			err = c.recheck(false)
+		case <-expired:
+			c.s.metrics.rejected.WithLabelValues("expired").Inc()
+			c.closeWith(websocket.ClosePolicyViolation, CloseReasonExpired)
+			return
 		}
 		if err != nil {
 			if !errors.Is(err, errClosed) {
@@ -253,6 +270,23 @@ func (c *conn) readEnded() {
 	}
 }
 
+// CloseReasonExpired is the reason of the close frame (code 1008, policy
+// violation) that ends a connection when the credentials it was
+// authenticated with expire. The client reconnects with a fresh token and
+// resumes each subscription from the last resourceVersion it saw.
+const CloseReasonExpired = "credentials expired: reconnect with a fresh token and resume from the last resourceVersion"
+
+// expireAt arms the close at the credentials' expiry (zero: none known).
+func (c *conn) expireAt(at time.Time) {
+	if at.IsZero() {
+		return
+	}
+	if c.expiry != nil {
+		c.expiry.Stop()
+	}
+	c.expiry = time.NewTimer(time.Until(at))
+}
+
 // closeWith sends a close frame and waits briefly for the client's.
 func (c *conn) closeWith(code int, reason string) {
 	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(controlTimeout))
@@ -270,6 +304,7 @@ func (c *conn) handle(cmd command) error {
 			c.filter = *cmd.filter
 		}
 		u := cmd.authenticated
+		c.expireAt(u.ExpiresAt)
 		if c.s.opts.Access != nil {
 			a, err := c.s.opts.Access(auth.NewContext(c.s.ctx, *u))
 			if err != nil {

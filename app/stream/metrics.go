@@ -25,7 +25,7 @@ func newMetrics(reg prometheus.Registerer, h *hub.Hub) (*metrics, error) {
 		}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aigw_console_websocket_connections_rejected_total",
-			Help: "WebSocket connections refused, by reason.",
+			Help: "WebSocket connections refused, or ended because their credentials expired, by reason.",
 		}, []string{"reason"}),
 		eventsSent: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "aigw_console_websocket_events_sent_total",

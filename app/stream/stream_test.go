@@ -168,12 +168,18 @@ func (c *client) expect(types ...string) []Envelope {
 // closeCode reads until the connection closes and returns the close code.
 func (c *client) closeCode(timeout time.Duration) int {
 	c.t.Helper()
+	return c.closeFrame(timeout).Code
+}
+
+// closeFrame reads until the close frame and returns it.
+func (c *client) closeFrame(timeout time.Duration) *websocket.CloseError {
+	c.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
 		_, err := c.read(time.Until(deadline))
 		var ce *websocket.CloseError
 		if errors.As(err, &ce) {
-			return ce.Code
+			return ce
 		}
 		if err != nil {
 			c.t.Fatalf("connection ended without a close frame: %v", err)
