@@ -120,7 +120,7 @@ func Run(ctx context.Context, cfg Config, onListen func(net.Addr)) error {
 	app := api.New(api.Options{Reader: cache, Sink: writes, Policy: engine, Ready: ready, Logger: log, Version: cfg.Version,
 		WebSocket: live.stream.Handler(), Metrics: live.metricsHandler(), Sync: syncStatus, Authenticate: authn.middleware,
 		Authorizer: authzn.authorizer, Namespaces: authzn.namespaces, ManagedNamespaces: cfg.Namespaces,
-		Middleware: guard.middleware(), UserMiddleware: guard.userMiddleware()})
+		Middleware: guard.middleware(), UserMiddleware: guard.userMiddleware(), Unrouted: guard.unrouted})
 	return live.serve(ctx, app, api.ServeOptions{
 		Address:         cfg.ListenAddress,
 		ShutdownTimeout: cfg.ShutdownTimeout,

@@ -90,6 +90,14 @@ func (g *guard) middleware() []fiber.Handler {
 	}
 }
 
+// unrouted answers for the middleware when the HTTP server refused a
+// request before routing (413): request ID, security headers, audit record.
+func (g *guard) unrouted(c *fiber.Ctx, status int, code, detail string) {
+	audit.AssignRequestID(c)
+	hardening.SetSecurityHeaders(c)
+	g.auditor.Refused(c, status, code, detail)
+}
+
 // userMiddleware runs under /api/v1 after authentication: the per-user
 // rate limit.
 func (g *guard) userMiddleware() []fiber.Handler {

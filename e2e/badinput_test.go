@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/aigw-console/aigw-console/app/audit"
 )
 
 // badInput is one request the console must refuse with a 4xx that says
@@ -255,6 +257,16 @@ func TestBadInputIsRefusedWithAUsefulMessage(t *testing.T) {
 			if r.Status != tc.status {
 				t.Fatalf("status %d, want %d: %s", r.Status, tc.status, r.Body)
 			}
+			// Every refusal is audited and carries the security headers,
+			// the one the HTTP server gives before routing (413) too.
+			if r.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("no security headers: %v", r.Header)
+			}
+			if tc.method != "GET" {
+				if rec := auditRecord(t, r.Header.Get(audit.RequestIDHeader)); rec.Result.Status != tc.status || rec.Method != tc.method {
+					t.Errorf("audit record %+v", rec)
+				}
+			}
 			if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
 				t.Errorf("Content-Type %q", ct)
 			}
@@ -332,5 +344,10 @@ func callHeadOnly(t *testing.T, method, rawURL string, length int) response {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The suite checks it like every other request (an audit record for
+	// each mutating one).
+	req, _ := http.NewRequest(method, rawURL, nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken(t))
+	suite.captureHTTP(req, resp, body)
 	return response{Status: resp.StatusCode, Header: resp.Header, Body: body}
 }

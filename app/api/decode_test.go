@@ -30,7 +30,7 @@ func TestDecodeJSONIsStrict(t *testing.T) {
 		{"an empty body is refused", "application/json", ``, 400, "MalformedJSON", ""},
 		{"a body that is not JSON is refused", "text/plain", `{}`, 415, "UnsupportedMediaType", ""},
 	}
-	app := fiber.New(fiber.Config{ErrorHandler: errorHandler(slog.Default())})
+	app := fiber.New(fiber.Config{ErrorHandler: errorHandler(slog.Default(), nil)})
 	app.Post("/", func(c *fiber.Ctx) error {
 		var b body
 		if err := decodeJSON(c, &b); err != nil {

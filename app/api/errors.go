@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/aigw-console/aigw-console/app/audit"
 	"github.com/aigw-console/aigw-console/app/sink"
 	"github.com/aigw-console/aigw-console/policy"
 )
@@ -149,12 +150,17 @@ func statusCode(status int) string {
 }
 
 // errorHandler is fiber's ErrorHandler: it writes the problem document and
-// logs server-side failures with their cause.
-func errorHandler(logger *slog.Logger) fiber.ErrorHandler {
+// logs server-side failures with their cause. A request without a request
+// ID never went through the middleware (the HTTP server refused it before
+// routing): unrouted, when set, is told first.
+func errorHandler(logger *slog.Logger, unrouted func(c *fiber.Ctx, status int, code, detail string)) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		p, internal := toProblem(err)
 		if internal {
 			logger.Error("request failed", "method", c.Method(), "path", c.Path(), "status", p.Status, "error", err)
+		}
+		if unrouted != nil && audit.RequestIDOf(c) == "" {
+			unrouted(c, p.Status, p.Code, p.Detail)
 		}
 		if ra := retryAfter(p); ra != "" {
 			c.Set(fiber.HeaderRetryAfter, ra)

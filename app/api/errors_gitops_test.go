@@ -38,7 +38,7 @@ func TestGitOpsErrorsAreMapped(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			app := fiber.New(fiber.Config{ErrorHandler: errorHandler(slog.New(slog.DiscardHandler))})
+			app := fiber.New(fiber.Config{ErrorHandler: errorHandler(slog.New(slog.DiscardHandler), nil)})
 			app.Post("/", func(*fiber.Ctx) error { return tc.err })
 			res, err := app.Test(httptest.NewRequest(http.MethodPost, "/", nil))
 			if err != nil {

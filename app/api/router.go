@@ -86,6 +86,11 @@ type Options struct {
 	// Middleware runs before every route, in order (security headers,
 	// request ID, audit, CORS, timeout). Default: none.
 	Middleware []fiber.Handler
+	// Unrouted is called for an error answer the HTTP server gives before
+	// any middleware ran (a body over BodyLimit is 413), before the problem
+	// is written: it does what the middleware would have done for the
+	// answer (request ID, security headers, the audit record). Optional.
+	Unrouted func(c *fiber.Ctx, status int, code, detail string)
 	// UserMiddleware runs under /api/v1 after authentication, in order
 	// (the per-user rate limit). Default: none.
 	UserMiddleware []fiber.Handler
@@ -120,7 +125,7 @@ func New(opts Options) *fiber.App {
 		AppName:               "aigw-console",
 		BodyLimit:             opts.BodyLimit,
 		ReadTimeout:           opts.ReadTimeout,
-		ErrorHandler:          errorHandler(opts.Logger),
+		ErrorHandler:          errorHandler(opts.Logger, opts.Unrouted),
 		DisableStartupMessage: true,
 		// Values taken from fiber.Ctx are reused after the handler returns;
 		// Immutable copies them so nothing handed to a sink, the hub or a

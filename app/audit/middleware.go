@@ -25,14 +25,20 @@ const requestIDKey = "aigw-console.request-id"
 // random one. The ID is echoed in the answer's X-Request-Id.
 func RequestID() fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id := strings.Clone(c.Get(RequestIDHeader))
-		if !validRequestID(id) {
-			id = newRequestID()
-		}
-		c.Locals(requestIDKey, id)
-		c.Set(RequestIDHeader, id)
+		AssignRequestID(c)
 		return c.Next()
 	}
+}
+
+// AssignRequestID gives c its request ID as RequestID does and returns it.
+func AssignRequestID(c *fiber.Ctx) string {
+	id := strings.Clone(c.Get(RequestIDHeader))
+	if !validRequestID(id) {
+		id = newRequestID()
+	}
+	c.Locals(requestIDKey, id)
+	c.Set(RequestIDHeader, id)
+	return id
 }
 
 // RequestIDOf returns the ID RequestID gave c ("" without that middleware).
@@ -81,16 +87,7 @@ func (a *Auditor) Middleware() fiber.Handler {
 		if !Mutating(c.Method(), c.Path()) {
 			return c.Next()
 		}
-		d := &Details{rec: Record{
-			Time:      time.Now().UTC(),
-			RequestID: RequestIDOf(c),
-			// Clones: without fiber's Immutable these strings point into
-			// buffers that the next request reuses.
-			SourceIP: strings.Clone(c.IP()),
-			Method:   strings.Clone(c.Method()),
-			Path:     strings.Clone(c.Path()),
-		}}
-		fromRequest(&d.rec, c)
+		d := &Details{rec: newRecord(c)}
 		c.Locals(localsKey, d)
 		scrub := NewScrubber(Secrets(c.Body(), c.Get(fiber.HeaderAuthorization)))
 		defer func() {
@@ -128,6 +125,34 @@ func (a *Auditor) Middleware() fiber.Handler {
 		a.Write(rec, scrub)
 		return nil
 	}
+}
+
+// Refused records a mutating request that the HTTP server answered before
+// any middleware ran, such as a body over the limit (413): the record holds
+// what the request line says and the answer; there is no user, since
+// authentication never ran. Call it with c's request ID assigned.
+func (a *Auditor) Refused(c *fiber.Ctx, status int, code, detail string) {
+	if !Mutating(c.Method(), c.Path()) {
+		return
+	}
+	rec := newRecord(c)
+	rec.Result = Result{Status: status, Code: code, Error: detail}
+	a.Write(rec, NewScrubber(Secrets(nil, c.Get(fiber.HeaderAuthorization))))
+}
+
+// newRecord starts the record of c from its request.
+func newRecord(c *fiber.Ctx) Record {
+	rec := Record{
+		Time:      time.Now().UTC(),
+		RequestID: RequestIDOf(c),
+		// Clones: without fiber's Immutable these strings point into
+		// buffers that the next request reuses.
+		SourceIP: strings.Clone(c.IP()),
+		Method:   strings.Clone(c.Method()),
+		Path:     strings.Clone(c.Path()),
+	}
+	fromRequest(&rec, c)
+	return rec
 }
 
 // fromRequest fills what the request line and body say before any handler
