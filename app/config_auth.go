@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/aigw-console/aigw-console/app/auth"
+	"github.com/aigw-console/aigw-console/app/hardening"
 )
 
 // AuthConfig configures authentication (package auth). The zero value
@@ -33,6 +34,11 @@ type AuthConfig struct {
 	// TokenReviewTTL is how long an accepted Kubernetes token is cached
 	// [10s].
 	TokenReviewTTL time.Duration
+	// FailuresPerMinute is how many refused bearer tokens one client
+	// address may present per minute (all at once, then one every
+	// 60/FailuresPerMinute seconds) before its tokens are no longer checked
+	// and it gets 429 with Retry-After. 0 turns the throttle off.
+	FailuresPerMinute int
 	// OIDC configures OpenID Connect tokens; off without an IssuerURL.
 	OIDC OIDCConfig
 }
@@ -78,6 +84,9 @@ func (c *AuthConfig) validate(listen string) error {
 	}
 	if _, err := c.proxySources(); err != nil {
 		return err
+	}
+	if c.FailuresPerMinute < 0 {
+		return fmt.Errorf("config: --auth-failures-per-minute %d: give 0 (off) or more", c.FailuresPerMinute)
 	}
 	if (c.OIDC.IssuerURL == "") != (c.OIDC.ClientID == "") {
 		return fmt.Errorf("config: --oidc-issuer-url and --oidc-client-id go together")
@@ -143,19 +152,24 @@ func newAuthentication(cfg Config, wsPath string) (*authentication, error) {
 		tokens = append(tokens, a)
 	}
 	tokens = append(tokens, auth.NewTokenReview(kc.AuthenticationV1().TokenReviews(), auth.TokenReviewOptions{TTL: cfg.Auth.TokenReviewTTL}))
+	var checked auth.TokenAuthenticator = tokens
+	if n := cfg.Auth.FailuresPerMinute; n > 0 {
+		checked = auth.Throttled(tokens, hardening.NewLimiter(hardening.RateLimitOptions{QPS: float64(n) / 60, Burst: n}))
+	}
 	sources, err := cfg.Auth.proxySources()
 	if err != nil {
 		return nil, err
 	}
 	mw := auth.Middleware(auth.Options{
-		Tokens:         tokens,
+		Tokens:         checked,
 		Proxy:          auth.Proxy{Sources: sources},
 		AllowAnonymous: cfg.Auth.AllowAnonymous,
 		Deferred:       func(c *fiber.Ctx) bool { return c.Path() == wsPath },
 		Logger:         log,
 	})
-	log.Info("authentication", "oidc", cfg.Auth.OIDC.IssuerURL != "", "authProxies", len(sources), "anonymous", cfg.Auth.AllowAnonymous)
-	return &authentication{middleware: mw, tokens: tokens}, nil
+	log.Info("authentication", "oidc", cfg.Auth.OIDC.IssuerURL != "", "authProxies", len(sources), "anonymous", cfg.Auth.AllowAnonymous,
+		"failuresPerMinute", cfg.Auth.FailuresPerMinute)
+	return &authentication{middleware: mw, tokens: checked}, nil
 }
 
 // streamAuthenticate checks the token of a WebSocket authenticate message;

@@ -8,15 +8,18 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fasthttp/websocket"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/aigw-console/aigw-console/app"
 	aigv1b1 "github.com/aigw-console/aigw-console/app/apis/v1beta1"
+	"github.com/aigw-console/aigw-console/app/auth"
 	"github.com/aigw-console/aigw-console/app/authz"
 	"github.com/aigw-console/aigw-console/app/stream"
 )
@@ -302,4 +305,75 @@ func TestAuthProxyHeadersOnlyFromTrustedSources(t *testing.T) {
 			t.Errorf("an untrusted X-Remote-User reached the policy input: %s", got)
 		}
 	})
+}
+
+// tokenReviews reads how many TokenReviews the API server has answered
+// (its apiserver_request_total metric).
+func tokenReviews(t *testing.T) int {
+	t.Helper()
+	cs, err := kubernetes.NewForConfig(env.Admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := cs.RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
+	if err != nil {
+		t.Fatalf("the API server's /metrics: %v", err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(line, "apiserver_request_total{") && strings.Contains(line, `resource="tokenreviews"`) && strings.Contains(line, `verb="POST"`) {
+			f := strings.Fields(line)
+			v, err := strconv.ParseFloat(f[len(f)-1], 64)
+			if err != nil {
+				t.Fatalf("metric line %q: %v", line, err)
+			}
+			n += int(v)
+		}
+	}
+	return n
+}
+
+// TestRefusedTokensAreThrottledPerClient: a client that keeps presenting
+// refused tokens spends its budget; then none of its tokens, not even a
+// good one, is checked (no TokenReview reaches the API server) and it gets
+// 429 with Retry-After, on REST and on the WebSocket's authenticate message.
+func TestRefusedTokensAreThrottledPerClient(t *testing.T) {
+	const budget = 3
+	ns := newNamespace(t)
+	con := startConsole(t, func(c *app.Config) { c.Auth.FailuresPerMinute = budget })
+	list := con.URL + "/api/v1/providers?namespace=" + ns
+	if r := call(t, "GET", list, nil); r.Status != 200 {
+		t.Fatalf("the admin token: %d", r.Status)
+	}
+	for i := range budget {
+		r := call(t, "GET", list, nil, "Authorization", "Bearer not-a-token-"+strconv.Itoa(i))
+		if p := r.problem(t); r.Status != 401 || p.Code != "InvalidCredentials" {
+			t.Fatalf("refused token %d: %d %+v", i, r.Status, p)
+		}
+	}
+	before := tokenReviews(t)
+	for _, tc := range []struct{ method, url, token string }{
+		{"GET", list, "not-a-token-again"},
+		{"GET", list, adminToken(t) + "x"}, // an unseen token: it would need a review
+		{"POST", list, "not-a-token-either"},
+	} {
+		r := call(t, tc.method, tc.url, selfHostedBody("throttled"), "Authorization", "Bearer "+tc.token)
+		p := r.problem(t)
+		if r.Status != 429 || p.Code != auth.CodeTooManyAuthenticationFailures || r.Header.Get("Retry-After") == "" {
+			t.Errorf("%s with the budget spent: %d %+v Retry-After %q", tc.method, r.Status, p, r.Header.Get("Retry-After"))
+		}
+	}
+	c := dialStreamWith(t, con, false, nil)
+	c.sendJSON(stream.AuthenticateRequest{Type: stream.TypeAuthenticate, Token: "not-a-token-ws"})
+	if ce := c.closeFrame(5 * time.Second); ce.Code != websocket.ClosePolicyViolation || !strings.Contains(ce.Text, "too many refused credentials") {
+		t.Errorf("WebSocket authenticate with the budget spent: %d %q", ce.Code, ce.Text)
+	}
+	if after := tokenReviews(t); after != before || before < budget {
+		t.Errorf("the API server answered %d TokenReviews for a throttled client, want 0 (%d before, at least the %d refusals)", after-before, before, budget)
+	}
+	// A good token already reviewed is cached: the throttle still holds it
+	// back, since the client is the same.
+	if r := call(t, "GET", list, nil); r.Status != 429 {
+		t.Errorf("the admin token from the throttled client: %d, want 429", r.Status)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -17,6 +18,9 @@ const (
 	CodeInvalidCredentials = "InvalidCredentials"
 	// CodeAuthenticationUnavailable: an authenticator could not decide.
 	CodeAuthenticationUnavailable = "AuthenticationUnavailable"
+	// CodeTooManyAuthenticationFailures: the client presented too many
+	// refused credentials (Throttled); it may try again after Retry-After.
+	CodeTooManyAuthenticationFailures = "TooManyAuthenticationFailures"
 )
 
 // Options configure Middleware. The zero value refuses every request.
@@ -92,6 +96,12 @@ func Middleware(opts Options) fiber.Handler {
 		u, err := authenticate(c, opts.Tokens, token)
 		if err != nil {
 			var unavailable *UnavailableError
+			var throttled *ThrottledError
+			if errors.As(err, &throttled) {
+				opts.Logger.Info("authentication throttled", "remote", c.IP(), "path", c.Path())
+				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(throttled.RetryAfterSeconds().Seconds())))
+				return refuse(c, http.StatusTooManyRequests, CodeTooManyAuthenticationFailures, throttled.Error(), "")
+			}
 			if errors.As(err, &unavailable) {
 				opts.Logger.Error("authentication unavailable", "remote", c.IP(), "path", c.Path(), "error", err)
 				c.Set(fiber.HeaderRetryAfter, "5")
@@ -109,7 +119,7 @@ func authenticate(c *fiber.Ctx, tokens TokenAuthenticator, token string) (User, 
 	if tokens == nil {
 		return User{}, errors.New("no token authenticator is configured")
 	}
-	u, err := tokens.AuthenticateToken(c.UserContext(), token)
+	u, err := tokens.AuthenticateToken(WithClient(c.UserContext(), c.IP()), token)
 	if errors.Is(err, ErrUnrecognized) {
 		return User{}, errors.New("no authenticator recognized the token")
 	}

@@ -141,6 +141,38 @@ func TestRateLimitPerUser(t *testing.T) {
 	}
 }
 
+// TestLimiterAsAThrottle: one token per refused credential; Wait peeks
+// without taking and says how long until the next one.
+func TestLimiterAsAThrottle(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := NewLimiter(RateLimitOptions{QPS: 0.5, Burst: 2, Now: func() time.Time { return now }})
+	var th auth.Throttle = l
+	if w := th.Wait("192.0.2.1"); w != 0 {
+		t.Errorf("a client never seen waits %s", w)
+	}
+	th.Refused("192.0.2.1")
+	if w := th.Wait("192.0.2.1"); w != 0 {
+		t.Errorf("after one of two refusals: wait %s", w)
+	}
+	th.Refused("192.0.2.1")
+	for range 3 { // peeking takes nothing
+		if w := th.Wait("192.0.2.1"); w != 2*time.Second {
+			t.Errorf("with the budget spent: wait %s, want 2s (one token at 0.5/s)", w)
+		}
+	}
+	now = now.Add(1500 * time.Millisecond)
+	if w := th.Wait("192.0.2.1"); w != 500*time.Millisecond {
+		t.Errorf("1.5s later: wait %s, want 500ms", w)
+	}
+	now = now.Add(500 * time.Millisecond)
+	if w := th.Wait("192.0.2.1"); w != 0 {
+		t.Errorf("2s later: wait %s, want 0", w)
+	}
+	if w := th.Wait("192.0.2.2"); w != 0 {
+		t.Errorf("another client waits %s", w)
+	}
+}
+
 func TestTimeoutAnswers504(t *testing.T) {
 	app := fiber.New(fiber.Config{ErrorHandler: errStatus})
 	app.Use(Timeout(20*time.Millisecond, "/ws"))

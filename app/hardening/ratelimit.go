@@ -87,6 +87,28 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	return false, time.Duration((1 - b.tokens) / l.opts.QPS * float64(time.Second))
 }
 
+// Wait reports how long until key's bucket holds a token, without taking
+// one: 0 when it holds one now. With Refused it makes l an auth.Throttle
+// (one token per refused credential of a client).
+func (l *Limiter) Wait(key string) time.Duration {
+	now := l.opts.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, ok := l.byID[key]
+	if !ok {
+		return 0
+	}
+	b := e.Value.(*bucket)
+	tokens := math.Min(float64(l.opts.Burst), b.tokens+now.Sub(b.at).Seconds()*l.opts.QPS)
+	if tokens >= 1 {
+		return 0
+	}
+	return time.Duration((1 - tokens) / l.opts.QPS * float64(time.Second))
+}
+
+// Refused takes a token from key's bucket, if it has one.
+func (l *Limiter) Refused(key string) { l.Allow(key) }
+
 // Len is the number of buckets kept.
 func (l *Limiter) Len() int {
 	l.mu.Lock()

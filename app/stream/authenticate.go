@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 
 	"github.com/fasthttp/websocket"
 	"github.com/gofiber/fiber/v2"
@@ -75,12 +76,21 @@ func (c *conn) authenticate(mt int, data []byte) (*command, bool, bool) {
 	}
 	ctx, cancel := context.WithTimeout(c.s.ctx, c.s.opts.AuthTimeout)
 	defer cancel()
-	u, err := c.s.opts.Authenticate(ctx, token)
+	// The client's address, for a throttle on refused tokens (auth.Throttled).
+	client := c.ws.RemoteAddr().String()
+	if host, _, err := net.SplitHostPort(client); err == nil {
+		client = host
+	}
+	u, err := c.s.opts.Authenticate(auth.WithClient(ctx, client), token)
 	if err != nil {
 		c.s.log.Info("websocket: authentication refused", "remote", c.ws.RemoteAddr().String(), "reason", err.Error())
 		c.authErr = "authentication failed"
 		var unavailable *auth.UnavailableError
-		if errors.As(err, &unavailable) {
+		var throttled *auth.ThrottledError
+		switch {
+		case errors.As(err, &throttled):
+			c.authErr = throttled.Error()
+		case errors.As(err, &unavailable):
 			c.authErr = "authentication unavailable; try again"
 		}
 		return nil, false, false

@@ -18,19 +18,20 @@ func TestAuthFlagsAndEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := applyEnv(fs, env(map[string]string{
-		"AIGW_OIDC_ISSUER_URL":        "https://ignored.example.com",
-		"AIGW_OIDC_CLIENT_ID":         "console",
-		"AIGW_OIDC_USERNAME_PREFIX":   "oidc:",
-		"AIGW_OIDC_GROUPS_CLAIM":      "groups",
-		"AIGW_AUTH_PROXY_CIDRS":       "10.0.0.0/8, 192.0.2.7/32",
-		"AIGW_TOKEN_REVIEW_CACHE_TTL": "5s",
+		"AIGW_OIDC_ISSUER_URL":          "https://ignored.example.com",
+		"AIGW_OIDC_CLIENT_ID":           "console",
+		"AIGW_OIDC_USERNAME_PREFIX":     "oidc:",
+		"AIGW_OIDC_GROUPS_CLAIM":        "groups",
+		"AIGW_AUTH_PROXY_CIDRS":         "10.0.0.0/8, 192.0.2.7/32",
+		"AIGW_TOKEN_REVIEW_CACHE_TTL":   "5s",
+		"AIGW_AUTH_FAILURES_PER_MINUTE": "12",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := o.auth
 	if a.OIDC.IssuerURL != "https://login.example.com" || a.OIDC.ClientID != "console" || a.OIDC.UsernamePrefix != "oidc:" ||
-		a.OIDC.GroupsClaim != "groups" || a.OIDC.UsernameClaim != "sub" || !a.AllowAnonymous || a.Disabled || a.TokenReviewTTL != 5*time.Second {
+		a.OIDC.GroupsClaim != "groups" || a.OIDC.UsernameClaim != "sub" || !a.AllowAnonymous || a.Disabled || a.TokenReviewTTL != 5*time.Second || a.FailuresPerMinute != 12 {
 		t.Errorf("auth config: %+v", a)
 	}
 	if got := splitList(o.authProxies); !slices.Equal(got, []string{"10.0.0.0/8", "192.0.2.7/32"}) {

@@ -146,6 +146,7 @@ func TestSchemaRefusesBadValues(t *testing.T) {
 		{"an OIDC issuer over plain http", []string{`auth.oidc.issuerURL="http://login.example.com"`, `auth.oidc.clientID="c"`}, "at '/auth/oidc/issuerURL'"},
 		{"an OIDC issuer without a client ID", []string{`auth.oidc.issuerURL="https://login.example.com"`}, "at '/auth/oidc/clientID'"},
 		{"a proxy source that is not a CIDR", []string{`auth.proxy.cidrs=["10.0.0.1"]`}, "at '/auth/proxy/cidrs/0'"},
+		{"a negative budget of refused tokens", []string{`auth.failuresPerMinute=-1`}, "at '/auth/failuresPerMinute'"},
 		{"an unknown auth key", []string{`auth.enabled=false`}, "additional properties 'enabled' not allowed"},
 		{"TLS without a Secret", []string{`tls.enabled=true`}, "at '/tls/secretName'"},
 		{"a negative rate limit", []string{`console.rateLimit.qps=-1`}, "at '/console/rateLimit/qps'"},

@@ -10,6 +10,9 @@ left out so the console's default applies.
 {{- if not (kindIs "invalid" $a.tokenReviewCacheTTL) }}
 - --token-review-cache-ttl={{ $a.tokenReviewCacheTTL }}
 {{- end }}
+{{- if not (kindIs "invalid" $a.failuresPerMinute) }}
+- --auth-failures-per-minute={{ $a.failuresPerMinute }}
+{{- end }}
 {{- with $a.proxy.cidrs }}
 - --auth-proxy-cidrs={{ join "," . }}
 {{- end }}
