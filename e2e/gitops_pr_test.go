@@ -83,6 +83,34 @@ func TestGitOpsPullRequestOnGitea(t *testing.T) {
 	outer := t
 	fluxNS := "flux-" + ns
 	var fx *flux.Flux // started by the merge step, runs to the end
+	// mergeAndApply merges pull request number through Gitea's API, asks
+	// Flux to reconcile and waits until it applied the merge commit; it
+	// returns the merge commit and when the reconcile was asked for.
+	mergeAndApply := func(t *testing.T, number int64) (string, time.Time) {
+		t.Helper()
+		before, err := forge.BranchSHA(ctx, api, owner, "fleet", "main")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := forge.MergePullRequest(ctx, api, owner, "fleet", int(number), "merge"); err != nil {
+			t.Fatal(err)
+		}
+		merged, err := forge.BranchSHA(ctx, api, owner, "fleet", "main")
+		if err != nil || merged == before {
+			t.Fatalf("main after the merge: %s (%v)", merged, err)
+		}
+		if pr, err := forge.GetPullRequest(ctx, api, owner, "fleet", int(number)); err != nil || !pr.Merged {
+			t.Fatalf("pull request after the merge: %+v (%v)", pr, err)
+		}
+		start := time.Now()
+		if err := fx.Reconcile(ctx, fluxNS, "fleet", "fleet"); err != nil {
+			t.Fatal(err)
+		}
+		if err := fx.WaitApplied(ctx, fluxNS, "fleet", "fleet", flux.Revision("main", merged)); err != nil {
+			t.Fatal(err)
+		}
+		return merged, start
+	}
 
 	step(t, "POST opens a pull request on Gitea; main is untouched and nothing is applied", func(t *testing.T) {
 		r := callNoLeak(t, key, "POST", con.URL+"/api/v1/providers?namespace="+ns, openAIWithKey("openai", key))
@@ -159,24 +187,7 @@ func TestGitOpsPullRequestOnGitea(t *testing.T) {
 			AgeIdentity: identity.String(), Interval: time.Hour}); err != nil {
 			t.Fatal(err)
 		}
-		if err := forge.MergePullRequest(ctx, api, owner, "fleet", int(answer.GitOps.PullRequest.Number), "merge"); err != nil {
-			t.Fatal(err)
-		}
-		merged, err := forge.BranchSHA(ctx, api, owner, "fleet", "main")
-		if err != nil || merged == mainBefore {
-			t.Fatalf("main after the merge: %s (%v)", merged, err)
-		}
-		pr, err := forge.GetPullRequest(ctx, api, owner, "fleet", int(answer.GitOps.PullRequest.Number))
-		if err != nil || !pr.Merged {
-			t.Fatalf("pull request after the merge: %+v (%v)", pr, err)
-		}
-		start := time.Now()
-		if err := fx.Reconcile(ctx, fluxNS, "fleet", "fleet"); err != nil {
-			t.Fatal(err)
-		}
-		if err := fx.WaitApplied(ctx, fluxNS, "fleet", "fleet", flux.Revision("main", merged)); err != nil {
-			t.Fatal(err)
-		}
+		merged, start := mergeAndApply(t, answer.GitOps.PullRequest.Number)
 		t.Logf("Flux applied merge commit %s %s after the reconcile request", merged[:8], time.Since(start).Round(time.Millisecond))
 		get(t, c, ns, "openai", &aigv1b1.AIServiceBackend{})
 		var s corev1.Secret
@@ -236,20 +247,7 @@ func TestGitOpsPullRequestOnGitea(t *testing.T) {
 			t.Fatal("the provider left the cluster before the merge")
 		}
 
-		if err := forge.MergePullRequest(ctx, api, owner, "fleet", int(gp.PullRequest.Number), "merge"); err != nil {
-			t.Fatal(err)
-		}
-		merged, err := forge.BranchSHA(ctx, api, owner, "fleet", "main")
-		if err != nil || merged == before {
-			t.Fatalf("main after the merge: %s (%v)", merged, err)
-		}
-		start := time.Now()
-		if err := fx.Reconcile(ctx, fluxNS, "fleet", "fleet"); err != nil {
-			t.Fatal(err)
-		}
-		if err := fx.WaitApplied(ctx, fluxNS, "fleet", "fleet", flux.Revision("main", merged)); err != nil {
-			t.Fatal(err)
-		}
+		merged, start := mergeAndApply(t, gp.PullRequest.Number)
 		waitFor(t, 30*time.Second, "the provider pruned and gone from the API", func() bool {
 			return !exists(t, c, ns, "openai", &aigv1b1.AIServiceBackend{}) &&
 				call(t, "GET", con.URL+"/api/v1/providers/openai?namespace="+ns, nil).Status == 404

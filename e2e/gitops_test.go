@@ -679,13 +679,7 @@ func TestGitOpsStartUpChecksTheRemote(t *testing.T) {
 func TestGitOpsOverSSH(t *testing.T) {
 	g := newGitOpsEnv(t)
 	srv := gitserver.StartSSH(t, g.server.Root)
-	key, known := filepath.Join(g.root, "id_ed25519"), filepath.Join(g.root, "known_hosts")
-	if err := os.WriteFile(key, srv.ClientKey, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(known, []byte(srv.KnownHosts+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	key, known := srv.ClientFiles(t, g.root)
 	con := g.console(t, "ssh", true, func(c *app.Config) {
 		c.GitOps.URL, c.GitOps.SSHKeyFile, c.GitOps.KnownHostsFile = srv.URL(g.repo.Name), key, known
 	})

@@ -32,8 +32,7 @@ func TestSSHTransport(t *testing.T) {
 		}
 		return p
 	}
-	key := write("identity", srv.ClientKey)
-	known := write("known_hosts", []byte(srv.KnownHosts+"\n"))
+	key, known := srv.ClientFiles(t, dir)
 	sshAuth := func(o *Options) {
 		o.URL = srv.URL("repo.git")
 		o.Auth = Auth{SSHKeyFile: key, SSHKnownHostsFile: known}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
@@ -102,6 +103,19 @@ func NewSSH(root string) (*SSHServer, error) {
 	s.wg.Add(1)
 	go s.serve()
 	return s, nil
+}
+
+// ClientFiles writes ClientKey and KnownHosts into dir as a client (or a
+// mounted Secret) holds them, and returns the two paths.
+func (s *SSHServer) ClientFiles(t testing.TB, dir string) (keyFile, knownHostsFile string) {
+	t.Helper()
+	keyFile, knownHostsFile = filepath.Join(dir, "id_ed25519"), filepath.Join(dir, "known_hosts")
+	for p, b := range map[string][]byte{keyFile: s.ClientKey, knownHostsFile: []byte(s.KnownHosts + "\n")} {
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return keyFile, knownHostsFile
 }
 
 // URL returns the ssh:// URL of the repository name as user git.

@@ -32,8 +32,7 @@ func TestSSHCloneCommitPush(t *testing.T) {
 		}
 		return p
 	}
-	key := write("id", srv.ClientKey)
-	known := write("known_hosts", []byte(srv.KnownHosts+"\n"))
+	key, known := srv.ClientFiles(t, dir)
 	other := gitserver.StartSSH(t, t.TempDir())
 	otherKey := write("other", other.ClientKey)
 	// The other server's host key, listed for this server's address.
