@@ -83,6 +83,20 @@ func TestGitOpsPullRequestOnGitea(t *testing.T) {
 	outer := t
 	fluxNS := "flux-" + ns
 	var fx *flux.Flux // started by the merge step, runs to the end
+	// bodyLists checks that a pull request's body lists the provider's
+	// AIServiceBackend and Secret with action and the policy result.
+	bodyLists := func(t *testing.T, body, action string) {
+		t.Helper()
+		for _, line := range []string{
+			"- " + action + " AIServiceBackend/" + ns + "/openai (`clusters/default/" + ns + "/aiservicebackend/openai.yaml`)",
+			"- " + action + " Secret/" + ns + "/" + provider.SecretName("openai") + " (`clusters/default/" + ns + "/secret/" + provider.SecretName("openai") + ".yaml`)",
+			"Policy: passed",
+		} {
+			if !strings.Contains(body, line) {
+				t.Errorf("the body lacks %q:\n%s", line, body)
+			}
+		}
+	}
 	// mergeAndApply merges pull request number through Gitea's API, asks
 	// Flux to reconcile and waits until it applied the merge commit; it
 	// returns the merge commit and when the reconcile was asked for.
@@ -136,15 +150,7 @@ func TestGitOpsPullRequestOnGitea(t *testing.T) {
 		if pr.Title != "create provider "+ns+"/openai" {
 			t.Errorf("title %q", pr.Title)
 		}
-		for _, line := range []string{
-			"- created AIServiceBackend/" + ns + "/openai (`clusters/default/" + ns + "/aiservicebackend/openai.yaml`)",
-			"- created Secret/" + ns + "/" + provider.SecretName("openai") + " (`clusters/default/" + ns + "/secret/" + provider.SecretName("openai") + ".yaml`)",
-			"Policy: passed",
-		} {
-			if !strings.Contains(pr.Body, line) {
-				t.Errorf("the body lacks %q:\n%s", line, pr.Body)
-			}
-		}
+		bodyLists(t, pr.Body, "created")
 		if strings.Contains(pr.Body, key) || strings.Contains(pr.Body, "ENC[") || strings.Contains(pr.Body, "spec") {
 			t.Errorf("the body carries content:\n%s", pr.Body)
 		}
@@ -231,15 +237,7 @@ func TestGitOpsPullRequestOnGitea(t *testing.T) {
 		if pr.State != "open" || pr.Head.Ref != gp.Branch || pr.Head.SHA != gp.Commit || pr.Base.Ref != "main" {
 			t.Errorf("pull request on Gitea: %+v; answer %+v", pr, gp)
 		}
-		for _, line := range []string{
-			"- deleted AIServiceBackend/" + ns + "/openai (`clusters/default/" + ns + "/aiservicebackend/openai.yaml`)",
-			"- deleted Secret/" + ns + "/" + provider.SecretName("openai") + " (`clusters/default/" + ns + "/secret/" + provider.SecretName("openai") + ".yaml`)",
-			"Policy: passed",
-		} {
-			if !strings.Contains(pr.Body, line) {
-				t.Errorf("the body lacks %q:\n%s", line, pr.Body)
-			}
-		}
+		bodyLists(t, pr.Body, "deleted")
 		if head, _ := forge.BranchSHA(ctx, api, owner, "fleet", "main"); head != before {
 			t.Errorf("main moved from %s to %s before the merge", before, head)
 		}

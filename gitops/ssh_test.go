@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/ssh/knownhosts"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/aigw-console/aigw-console/app/sink"
@@ -24,14 +22,6 @@ func TestSSHTransport(t *testing.T) {
 	g := newGitServer(t)
 	srv := gitserver.StartSSH(t, g.srv.Root)
 	dir := newDir(t, "ssh")
-	write := func(name string, b []byte) string {
-		t.Helper()
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
 	key, known := srv.ClientFiles(t, dir)
 	sshAuth := func(o *Options) {
 		o.URL = srv.URL("repo.git")
@@ -57,9 +47,9 @@ func TestSSHTransport(t *testing.T) {
 		want string
 	}{
 		"a host key known_hosts does not list": {Auth{SSHKeyFile: key,
-			SSHKnownHostsFile: write("other_known_hosts", []byte(knownhosts.Line([]string{knownhosts.Normalize(srv.Addr)}, other.HostKey)+"\n"))},
+			SSHKnownHostsFile: gitserver.WriteFile(t, dir, "other_known_hosts", []byte(other.KnownHostsAt(srv.Addr)+"\n"))},
 			"key mismatch"},
-		"a client key the server does not accept": {Auth{SSHKeyFile: write("other_identity", other.ClientKey), SSHKnownHostsFile: known},
+		"a client key the server does not accept": {Auth{SSHKeyFile: gitserver.WriteFile(t, dir, "other_identity", other.ClientKey), SSHKnownHostsFile: known},
 			"unable to authenticate"},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -109,13 +109,23 @@ func NewSSH(root string) (*SSHServer, error) {
 // mounted Secret) holds them, and returns the two paths.
 func (s *SSHServer) ClientFiles(t testing.TB, dir string) (keyFile, knownHostsFile string) {
 	t.Helper()
-	keyFile, knownHostsFile = filepath.Join(dir, "id_ed25519"), filepath.Join(dir, "known_hosts")
-	for p, b := range map[string][]byte{keyFile: s.ClientKey, knownHostsFile: []byte(s.KnownHosts + "\n")} {
-		if err := os.WriteFile(p, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
+	return WriteFile(t, dir, "id_ed25519", s.ClientKey), WriteFile(t, dir, "known_hosts", []byte(s.KnownHosts+"\n"))
+}
+
+// KnownHostsAt is a known_hosts line that lists this server's host key for
+// addr: for a client of the server at addr, the key of an impostor.
+func (s *SSHServer) KnownHostsAt(addr string) string {
+	return knownhosts.Line([]string{knownhosts.Normalize(addr)}, s.HostKey)
+}
+
+// WriteFile writes b to dir/name (mode 0600) and returns the path.
+func WriteFile(t testing.TB, dir, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
 	}
-	return keyFile, knownHostsFile
+	return p
 }
 
 // URL returns the ssh:// URL of the repository name as user git.

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/ssh/knownhosts"
-
 	"github.com/aigw-console/aigw-console/e2e/gitserver"
 )
 
@@ -24,19 +22,11 @@ func TestSSHCloneCommitPush(t *testing.T) {
 	r := s.CreateRepo(t, "fleet.git", map[string]string{"a.yaml": "a: 1\n"})
 	srv := gitserver.StartSSH(t, s.Root)
 	dir := t.TempDir()
-	write := func(name string, b []byte) string {
-		t.Helper()
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
 	key, known := srv.ClientFiles(t, dir)
 	other := gitserver.StartSSH(t, t.TempDir())
-	otherKey := write("other", other.ClientKey)
+	otherKey := gitserver.WriteFile(t, dir, "other", other.ClientKey)
 	// The other server's host key, listed for this server's address.
-	otherKnown := write("other_known_hosts", []byte(knownhosts.Line([]string{knownhosts.Normalize(srv.Addr)}, other.HostKey)+"\n"))
+	otherKnown := gitserver.WriteFile(t, dir, "other_known_hosts", []byte(other.KnownHostsAt(srv.Addr)+"\n"))
 	sshCmd := func(key, known string) string {
 		return ssh + " -i " + key + " -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=" + known
 	}
