@@ -36,8 +36,9 @@ type AuthConfig struct {
 	TokenReviewTTL time.Duration
 	// FailuresPerMinute is how many refused bearer tokens one client
 	// address may present per minute (all at once, then one every
-	// 60/FailuresPerMinute seconds) before its tokens are no longer checked
-	// and it gets 429 with Retry-After. 0 turns the throttle off.
+	// 60/FailuresPerMinute seconds) before new tokens from it are no
+	// longer checked and it gets 429 with Retry-After (tokens accepted
+	// within the hour still are). 0 turns the throttle off.
 	FailuresPerMinute int
 	// OIDC configures OpenID Connect tokens; off without an IssuerURL.
 	OIDC OIDCConfig

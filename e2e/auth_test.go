@@ -334,9 +334,10 @@ func tokenReviews(t *testing.T) int {
 }
 
 // TestRefusedTokensAreThrottledPerClient: a client that keeps presenting
-// refused tokens spends its budget; then none of its tokens, not even a
-// good one, is checked (no TokenReview reaches the API server) and it gets
-// 429 with Retry-After, on REST and on the WebSocket's authenticate message.
+// refused tokens spends its budget; then no new token from its address is
+// checked (no TokenReview reaches the API server) and it gets 429 with
+// Retry-After, on REST and on the WebSocket's authenticate message; a token
+// accepted within the hour still works from there.
 func TestRefusedTokensAreThrottledPerClient(t *testing.T) {
 	const budget = 3
 	ns := newNamespace(t)
@@ -371,9 +372,9 @@ func TestRefusedTokensAreThrottledPerClient(t *testing.T) {
 	if after := tokenReviews(t); after != before || before < budget {
 		t.Errorf("the API server answered %d TokenReviews for a throttled client, want 0 (%d before, at least the %d refusals)", after-before, before, budget)
 	}
-	// A good token already reviewed is cached: the throttle still holds it
-	// back, since the client is the same.
-	if r := call(t, "GET", list, nil); r.Status != 429 {
-		t.Errorf("the admin token from the throttled client: %d, want 429", r.Status)
+	// A token accepted within the hour is still checked from the throttled
+	// address: other users behind the same NAT or proxy keep working.
+	if r := call(t, "GET", list, nil); r.Status != 200 {
+		t.Errorf("the admin token, accepted before, from the throttled address: %d, want 200", r.Status)
 	}
 }

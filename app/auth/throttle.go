@@ -2,10 +2,13 @@ package auth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"math"
 	"time"
+
+	utilcache "k8s.io/apimachinery/pkg/util/cache"
 )
 
 // DefaultFailuresPerMinute is the console's default budget of refused
@@ -55,21 +58,32 @@ func ClientFrom(ctx context.Context) string {
 	return s
 }
 
+// Recently accepted tokens are checked even from a throttled client, so
+// that one client's refused tokens cannot lock out the others that share
+// its address (behind a NAT, or a proxy the console does not see through):
+// at most this many, for this long, remembered by their SHA-256.
+const (
+	acceptedTokens   = 10000
+	acceptedTokenTTL = time.Hour
+)
+
 // Throttled returns tokens guarded by t per client (ClientFrom): a client
 // that must wait gets a *ThrottledError without its token being checked,
-// and every refused token counts against it. A token that could not be
-// checked (UnavailableError) is not the client's fault and does not count.
-// Without t, or without a client in ctx, tokens is used as is.
+// unless the token was accepted within the last hour, and every refused
+// token counts against it. A token that could not be checked
+// (UnavailableError) is not the client's fault and does not count. Without
+// t, or without a client in ctx, tokens is used as is.
 func Throttled(tokens TokenAuthenticator, t Throttle) TokenAuthenticator {
 	if t == nil {
 		return tokens
 	}
-	return throttled{tokens: tokens, t: t}
+	return throttled{tokens: tokens, t: t, accepted: utilcache.NewLRUExpireCache(acceptedTokens)}
 }
 
 type throttled struct {
-	tokens TokenAuthenticator
-	t      Throttle
+	tokens   TokenAuthenticator
+	t        Throttle
+	accepted *utilcache.LRUExpireCache // sha256 of tokens accepted lately
 }
 
 func (a throttled) AuthenticateToken(ctx context.Context, token string) (User, error) {
@@ -77,12 +91,18 @@ func (a throttled) AuthenticateToken(ctx context.Context, token string) (User, e
 	if client == "" {
 		return a.tokens.AuthenticateToken(ctx, token)
 	}
-	if w := a.t.Wait(client); w > 0 {
-		return User{}, &ThrottledError{RetryAfter: w}
+	key := sha256.Sum256([]byte(token))
+	if _, known := a.accepted.Get(key); !known {
+		if w := a.t.Wait(client); w > 0 {
+			return User{}, &ThrottledError{RetryAfter: w}
+		}
 	}
 	u, err := a.tokens.AuthenticateToken(ctx, token)
 	var unavailable *UnavailableError
-	if err != nil && !errors.As(err, &unavailable) {
+	switch {
+	case err == nil:
+		a.accepted.Add(key, struct{}{}, acceptedTokenTTL)
+	case !errors.As(err, &unavailable):
 		a.t.Refused(client)
 	}
 	return u, err

@@ -36,11 +36,19 @@ func TestThrottledChecksNoTokenOnceTheBudgetIsSpent(t *testing.T) {
 	checked := 0
 	inner := tokenFunc(func(tok string) (User, error) {
 		checked++
+		if tok == "bob-token" {
+			return User{Name: "bob"}, nil
+		}
 		return testTokens(tok)
 	})
 	b := &budget{n: 2, refused: map[string]int{}}
 	a := Throttled(inner, b)
 	ctx := WithClient(context.Background(), "192.0.2.1")
+	// Bob's token was accepted from the same address (a shared NAT)
+	// before the budget was spent: it stays checked.
+	if _, err := a.AuthenticateToken(ctx, "bob-token"); err != nil {
+		t.Fatal(err)
+	}
 
 	if _, err := a.AuthenticateToken(ctx, "down"); err == nil {
 		t.Fatal("an unavailable authenticator authenticated")
@@ -62,6 +70,9 @@ func TestThrottledChecksNoTokenOnceTheBudgetIsSpent(t *testing.T) {
 	}
 	if checked != 0 {
 		t.Errorf("%d tokens checked with the budget spent, want 0", checked)
+	}
+	if u, err := a.AuthenticateToken(ctx, "bob-token"); err != nil || u.Name != "bob" || checked != 1 {
+		t.Errorf("a token accepted before, from the throttled address: %+v %v (%d checked)", u, err, checked)
 	}
 	if throttled.RetryAfterSeconds() != 2*time.Second {
 		t.Errorf("RetryAfterSeconds = %s, want 1.5s rounded up to 2s", throttled.RetryAfterSeconds())
