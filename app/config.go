@@ -93,6 +93,9 @@ func (c *Config) defaults() error {
 	if err := c.Auth.validate(c.ListenAddress); err != nil {
 		return err
 	}
+	if _, err := parseCIDRs("--trusted-proxy-cidrs", c.Hardening.TrustedProxyCIDRs); err != nil {
+		return err
+	}
 	if c.ShutdownTimeout == 0 {
 		c.ShutdownTimeout = 15 * time.Second
 	}

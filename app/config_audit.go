@@ -37,6 +37,12 @@ type HardeningConfig struct {
 	// WebSocket Origin check follows it unless WebSocket.AllowedOrigins is
 	// set.
 	CORSAllowedOrigins []string
+	// TrustedProxyCIDRs are the reverse proxies (an ingress controller, a
+	// load balancer) whose X-Forwarded-For names the client: the audit
+	// source IP, the limits of unauthenticated clients and the refused-token
+	// throttle then use the client's address, not the proxy's (package
+	// clientip). Default: none, the TCP peer is the client.
+	TrustedProxyCIDRs []string
 	// TLSCertFile and TLSKeyFile, both or neither, make the console serve
 	// HTTPS; the pair is reloaded at the next handshake after it changes.
 	TLSCertFile string

@@ -112,14 +112,19 @@ func isLoopbackURL(u string) bool {
 }
 
 func (c *AuthConfig) proxySources() ([]netip.Prefix, error) {
+	return parseCIDRs("--auth-proxy-cidrs", c.ProxyCIDRs)
+}
+
+// parseCIDRs parses the CIDRs (or single addresses) of flag.
+func parseCIDRs(flag string, list []string) ([]netip.Prefix, error) {
 	var out []netip.Prefix
-	for _, s := range c.ProxyCIDRs {
+	for _, s := range list {
 		p, err := netip.ParsePrefix(strings.TrimSpace(s))
 		if err != nil {
 			if a, aerr := netip.ParseAddr(strings.TrimSpace(s)); aerr == nil {
 				p = netip.PrefixFrom(a, a.BitLen())
 			} else {
-				return nil, fmt.Errorf("config: --auth-proxy-cidrs: %q is not a CIDR or address", s)
+				return nil, fmt.Errorf("config: %s: %q is not a CIDR or address", flag, s)
 			}
 		}
 		out = append(out, p.Masked())

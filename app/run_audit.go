@@ -11,11 +11,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aigw-console/aigw-console/app/audit"
+	"github.com/aigw-console/aigw-console/app/clientip"
 	"github.com/aigw-console/aigw-console/app/hardening"
 )
 
 // guard is the audit trail and the HTTP safeguards of one console.
 type guard struct {
+	clients *clientip.Resolver
 	auditor *audit.Auditor
 	limiter *hardening.Limiter
 	tls     *tls.Config
@@ -35,7 +37,11 @@ func (c *Config) hardeningDefaults() {
 // newGuard builds the auditor (its Events are created with the console's
 // own identity) and the safeguards, and starts creating Events.
 func newGuard(cfg Config, reg prometheus.Registerer) (*guard, error) {
-	g := &guard{cfg: cfg, closeFn: func() error { return nil }}
+	trusted, err := parseCIDRs("--trusted-proxy-cidrs", cfg.Hardening.TrustedProxyCIDRs)
+	if err != nil {
+		return nil, err
+	}
+	g := &guard{cfg: cfg, clients: clientip.New(trusted), closeFn: func() error { return nil }}
 	out := cfg.Audit.Log
 	if out == nil {
 		switch cfg.Audit.LogPath {
@@ -77,11 +83,13 @@ func newGuard(cfg Config, reg prometheus.Registerer) (*guard, error) {
 	return g, nil
 }
 
-// middleware runs before every route, in this order: security headers and
-// the request ID on every answer, the audit record (before anything can
-// refuse a request), CORS, the request timeout.
+// middleware runs before every route, in this order: the client's address
+// (behind trusted proxies), security headers and the request ID on every
+// answer, the audit record (before anything can refuse a request), CORS,
+// the request timeout.
 func (g *guard) middleware() []fiber.Handler {
 	return []fiber.Handler{
+		g.clients.Middleware(),
 		hardening.SecurityHeaders(),
 		audit.RequestID(),
 		g.auditor.Middleware(),
@@ -93,6 +101,7 @@ func (g *guard) middleware() []fiber.Handler {
 // unrouted answers for the middleware when the HTTP server refused a
 // request before routing (413): request ID, security headers, audit record.
 func (g *guard) unrouted(c *fiber.Ctx, status int, code, detail string) {
+	g.clients.Resolve(c)
 	audit.AssignRequestID(c)
 	hardening.SetSecurityHeaders(c)
 	g.auditor.Refused(c, status, code, detail)

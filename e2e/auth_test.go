@@ -19,6 +19,7 @@ import (
 
 	"github.com/aigw-console/aigw-console/app"
 	aigv1b1 "github.com/aigw-console/aigw-console/app/apis/v1beta1"
+	"github.com/aigw-console/aigw-console/app/audit"
 	"github.com/aigw-console/aigw-console/app/auth"
 	"github.com/aigw-console/aigw-console/app/authz"
 	"github.com/aigw-console/aigw-console/app/stream"
@@ -376,5 +377,49 @@ func TestRefusedTokensAreThrottledPerClient(t *testing.T) {
 	// address: other users behind the same NAT or proxy keep working.
 	if r := call(t, "GET", list, nil); r.Status != 200 {
 		t.Errorf("the admin token, accepted before, from the throttled address: %d, want 200", r.Status)
+	}
+}
+
+// TestClientAddressBehindTrustedProxies: with the loopback listed as a
+// trusted proxy, the client is the right-most X-Forwarded-For address that
+// is not a proxy (what the client wrote further left is ignored): the audit
+// record names it, and each client has a refused-token budget of its own.
+// Without trusted proxies the header is ignored.
+func TestClientAddressBehindTrustedProxies(t *testing.T) {
+	ns := newNamespace(t)
+	body := selfHostedBody("behind-proxy")
+	sourceIP := func(t *testing.T, con *console, xff string) string {
+		t.Helper()
+		r := call(t, "POST", con.URL+"/api/v1/providers?dryRun=true&namespace="+ns, body, "X-Forwarded-For", xff)
+		if r.Status != 200 {
+			t.Fatalf("dry run: %d %s", r.Status, r.Body)
+		}
+		return auditRecord(t, r.Header.Get(audit.RequestIDHeader)).SourceIP
+	}
+
+	proxied := startConsole(t, func(c *app.Config) {
+		c.Hardening.TrustedProxyCIDRs = []string{"127.0.0.0/8"}
+		c.Auth.FailuresPerMinute = 1
+	})
+	if got := sourceIP(t, proxied, "203.0.113.5, 198.51.100.7"); got != "198.51.100.7" {
+		t.Errorf("behind a trusted proxy: source IP %q, want 198.51.100.7", got)
+	}
+	if got := sourceIP(t, proxied, "198.51.100.7, 127.0.0.9"); got != "198.51.100.7" {
+		t.Errorf("behind two trusted proxies: source IP %q, want 198.51.100.7", got)
+	}
+	list := proxied.URL + "/api/v1/providers?namespace=" + ns
+	status := func(client, token string) int {
+		return call(t, "GET", list, nil, "Authorization", "Bearer "+token, "X-Forwarded-For", client).Status
+	}
+	if s1, s2 := status("198.51.100.8", "wrong-1"), status("198.51.100.8", "wrong-2"); s1 != 401 || s2 != 429 {
+		t.Errorf("one client's refused tokens: %d then %d, want 401 then 429", s1, s2)
+	}
+	if s := status("198.51.100.9", "wrong-3"); s != 401 {
+		t.Errorf("another client behind the same proxy: %d, want 401 (its own budget)", s)
+	}
+
+	direct := startConsole(t)
+	if got := sourceIP(t, direct, "198.51.100.7"); got != "127.0.0.1" {
+		t.Errorf("without trusted proxies: source IP %q, want the TCP peer 127.0.0.1", got)
 	}
 }

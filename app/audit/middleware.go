@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/aigw-console/aigw-console/app/auth"
+	"github.com/aigw-console/aigw-console/app/clientip"
 	"github.com/aigw-console/aigw-console/app/cluster"
 )
 
@@ -147,7 +148,7 @@ func newRecord(c *fiber.Ctx) Record {
 		RequestID: RequestIDOf(c),
 		// Clones: without fiber's Immutable these strings point into
 		// buffers that the next request reuses.
-		SourceIP: strings.Clone(c.IP()),
+		SourceIP: strings.Clone(clientip.Of(c)),
 		Method:   strings.Clone(c.Method()),
 		Path:     strings.Clone(c.Path()),
 	}

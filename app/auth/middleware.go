@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/aigw-console/aigw-console/app/clientip"
 )
 
 // Problem codes of the middleware's answers.
@@ -98,16 +100,16 @@ func Middleware(opts Options) fiber.Handler {
 			var unavailable *UnavailableError
 			var throttled *ThrottledError
 			if errors.As(err, &throttled) {
-				opts.Logger.Info("authentication throttled", "remote", c.IP(), "path", c.Path())
+				opts.Logger.Info("authentication throttled", "remote", clientip.Of(c), "path", c.Path())
 				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(throttled.RetryAfterSeconds().Seconds())))
 				return refuse(c, http.StatusTooManyRequests, CodeTooManyAuthenticationFailures, throttled.Error(), "")
 			}
 			if errors.As(err, &unavailable) {
-				opts.Logger.Error("authentication unavailable", "remote", c.IP(), "path", c.Path(), "error", err)
+				opts.Logger.Error("authentication unavailable", "remote", clientip.Of(c), "path", c.Path(), "error", err)
 				c.Set(fiber.HeaderRetryAfter, "5")
 				return refuse(c, http.StatusServiceUnavailable, CodeAuthenticationUnavailable, "the console cannot check credentials right now; try again", "")
 			}
-			opts.Logger.Info("authentication refused", "remote", c.IP(), "path", c.Path(), "reason", err.Error())
+			opts.Logger.Info("authentication refused", "remote", clientip.Of(c), "path", c.Path(), "reason", err.Error())
 			return refuse(c, http.StatusUnauthorized, CodeInvalidCredentials, "the bearer token was refused: "+err.Error(), challenge+`, error="invalid_token"`)
 		}
 		c.SetUserContext(NewContext(c.UserContext(), u))
@@ -119,7 +121,7 @@ func authenticate(c *fiber.Ctx, tokens TokenAuthenticator, token string) (User, 
 	if tokens == nil {
 		return User{}, errors.New("no token authenticator is configured")
 	}
-	u, err := tokens.AuthenticateToken(WithClient(c.UserContext(), c.IP()), token)
+	u, err := tokens.AuthenticateToken(WithClient(c.UserContext(), clientip.Of(c)), token)
 	if errors.Is(err, ErrUnrecognized) {
 		return User{}, errors.New("no authenticator recognized the token")
 	}

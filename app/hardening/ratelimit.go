@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/aigw-console/aigw-console/app/auth"
+	"github.com/aigw-console/aigw-console/app/clientip"
 )
 
 // RateLimitOptions configure RateLimit.
@@ -125,7 +126,7 @@ func RateLimit(l *Limiter) fiber.Handler {
 		if l == nil {
 			return c.Next()
 		}
-		key := "ip:" + c.IP()
+		key := "ip:" + clientip.Of(c)
 		if u, ok := auth.FromContext(c.UserContext()); ok && u.Name != "" {
 			key = "user:" + u.Name
 		}

@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 
 	"github.com/fasthttp/websocket"
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/aigw-console/aigw-console/app/auth"
+	"github.com/aigw-console/aigw-console/app/clientip"
 )
 
 // TypeAuthenticate is the client message that carries a bearer token, for
@@ -50,11 +50,14 @@ type admission struct {
 	pending bool
 	// user is the user the upgrade was authenticated as, if any.
 	user *auth.User
+	// client is the client's address (package clientip), for a throttle on
+	// refused tokens (auth.Throttled).
+	client string
 }
 
 // admission reads the authentication middleware's verdict on c.
 func (s *Server) admission(c *fiber.Ctx) admission {
-	a := admission{pending: auth.Pending(c)}
+	a := admission{pending: auth.Pending(c), client: clientip.Of(c)}
 	if u, ok := auth.FromContext(c.UserContext()); ok {
 		a.user = &u
 	}
@@ -76,12 +79,7 @@ func (c *conn) authenticate(mt int, data []byte) (*command, bool, bool) {
 	}
 	ctx, cancel := context.WithTimeout(c.s.ctx, c.s.opts.AuthTimeout)
 	defer cancel()
-	// The client's address, for a throttle on refused tokens (auth.Throttled).
-	client := c.ws.RemoteAddr().String()
-	if host, _, err := net.SplitHostPort(client); err == nil {
-		client = host
-	}
-	u, err := c.s.opts.Authenticate(auth.WithClient(ctx, client), token)
+	u, err := c.s.opts.Authenticate(auth.WithClient(ctx, c.auth.client), token)
 	if err != nil {
 		c.s.log.Info("websocket: authentication refused", "remote", c.ws.RemoteAddr().String(), "reason", err.Error())
 		c.authErr = "authentication failed"

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aigw-console/aigw-console/app/auth"
+	"github.com/aigw-console/aigw-console/app/clientip"
 	"github.com/aigw-console/aigw-console/app/hub"
 )
 
@@ -42,8 +43,9 @@ type Options struct {
 	// 503 before the upgrade. Default: 10,000. Negative: no limit.
 	MaxConnections int
 	// MaxConnectionsPerClient bounds the open connections of one client
-	// (ClientKey); more are refused with 429. Behind a proxy every client
-	// has the proxy's address: raise it or set ClientKey. Default: 100.
+	// (ClientKey); more are refused with 429. Behind a proxy that the
+	// client address is not resolved through (package clientip) every
+	// client has the proxy's address: raise it. Default: 100.
 	// Negative: no limit.
 	MaxConnectionsPerClient int
 	// MaxSubscriptions bounds the open subscriptions of one connection.
@@ -75,7 +77,7 @@ type Options struct {
 	// for this long; checked at every ping. Default: 60s.
 	IdleTimeout time.Duration
 	// ClientKey names the client that a connection counts against for
-	// MaxConnectionsPerClient. Default: the remote IP address.
+	// MaxConnectionsPerClient. Default: the client address (clientip.Of).
 	ClientKey func(c *fiber.Ctx) string
 	// Authorize returns the filter that every subscription of the
 	// connection is restricted to (the user's permissions), or an error to
@@ -143,7 +145,7 @@ func (o *Options) defaults() {
 		o.RecheckInterval = DefaultRecheckInterval
 	}
 	if o.ClientKey == nil {
-		o.ClientKey = func(c *fiber.Ctx) string { return c.IP() }
+		o.ClientKey = clientip.Of
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()

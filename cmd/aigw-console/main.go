@@ -65,6 +65,7 @@ type options struct {
 	audit         app.AuditConfig
 	hardening     app.HardeningConfig
 	corsOrigins   string
+	proxyCIDRs    string
 }
 
 func (o *options) register(fs *flag.FlagSet) {
@@ -95,6 +96,7 @@ func (o *options) registerAudit(fs *flag.FlagSet) {
 	fs.IntVar(&o.hardening.RateLimitBurst, "rate-limit-burst", 40, "requests each user may send at once under /api/v1")
 	fs.DurationVar(&o.hardening.RequestTimeout, "request-timeout", 60*time.Second, "longest time one request may take (504 past it; the WebSocket stream is exempt); 0: no bound")
 	fs.StringVar(&o.corsOrigins, "cors-allowed-origins", "", "comma-separated browser origins allowed to call the API cross-origin (* for any); empty: same origin only")
+	fs.StringVar(&o.proxyCIDRs, "trusted-proxy-cidrs", "", "comma-separated CIDRs of reverse proxies (ingress controllers, load balancers) whose X-Forwarded-For names the client, read from the right; empty: the TCP peer is the client")
 	fs.StringVar(&o.hardening.TLSCertFile, "tls-cert-file", "", "PEM certificate to serve HTTPS with (reloaded when it changes); with --tls-key-file")
 	fs.StringVar(&o.hardening.TLSKeyFile, "tls-key-file", "", "PEM private key of --tls-cert-file")
 }
@@ -104,7 +106,7 @@ func (o *options) registerWebSocket(fs *flag.FlagSet) {
 	fs.IntVar(&o.ws.History, "ws-history", hub.DefaultHistory, "events kept so that WebSocket clients can resume after a reconnect")
 	fs.IntVar(&o.ws.QueueLength, "ws-queue-length", hub.DefaultQueueLength, "undelivered events per WebSocket subscription before it is told to resync")
 	fs.IntVar(&o.ws.MaxConnections, "ws-max-connections", stream.DefaultMaxConnections, "open WebSocket connections in total; -1: no limit")
-	fs.IntVar(&o.ws.MaxConnectionsPerClient, "ws-max-connections-per-client", stream.DefaultMaxConnectionsPerClient, "open WebSocket connections per remote address; -1: no limit")
+	fs.IntVar(&o.ws.MaxConnectionsPerClient, "ws-max-connections-per-client", stream.DefaultMaxConnectionsPerClient, "open WebSocket connections per client address (see --trusted-proxy-cidrs); -1: no limit")
 	fs.IntVar(&o.ws.MaxSubscriptions, "ws-max-subscriptions", stream.DefaultMaxSubscriptions, "subscriptions per WebSocket connection")
 	fs.Int64Var(&o.ws.MaxMessageBytes, "ws-max-message-bytes", stream.DefaultMaxMessageBytes, "largest WebSocket message a client may send")
 	fs.StringVar(&o.wsOrigins, "ws-allowed-origins", "", "comma-separated browser origins allowed to open the WebSocket (* for any); empty: same origin only")
@@ -159,6 +161,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv
 	cfg.Auth = o.auth
 	cfg.Auth.ProxyCIDRs = splitList(o.authProxies)
 	cfg.Hardening.CORSAllowedOrigins = splitList(o.corsOrigins)
+	cfg.Hardening.TrustedProxyCIDRs = splitList(o.proxyCIDRs)
 	logger.Info("starting aigw-console", "version", version, "mode", cfg.Mode, "listen", cfg.ListenAddress, "apiServer", restCfg.Host)
 	return app.Run(ctx, cfg, nil)
 }

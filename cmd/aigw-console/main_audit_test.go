@@ -27,6 +27,7 @@ func TestAuditAndHardeningFlagsFromTheEnvironment(t *testing.T) {
 		"AIGW_TLS_KEY_FILE":             "/tls/tls.key",
 		"AIGW_AUDIT_DISABLE_EVENTS":     "true",
 		"AIGW_AUDIT_EVENT_QUEUE_LENGTH": "5",
+		"AIGW_TRUSTED_PROXY_CIDRS":      "10.0.0.0/8,fd00::/8",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -39,5 +40,8 @@ func TestAuditAndHardeningFlagsFromTheEnvironment(t *testing.T) {
 	}
 	if got := strings.Join(splitList(o.corsOrigins), "|"); got != "https://a.example|https://b.example" {
 		t.Errorf("CORS origins %q", got)
+	}
+	if got := strings.Join(splitList(o.proxyCIDRs), "|"); got != "10.0.0.0/8|fd00::/8" {
+		t.Errorf("trusted proxies %q", got)
 	}
 }

@@ -147,6 +147,7 @@ func TestSchemaRefusesBadValues(t *testing.T) {
 		{"an OIDC issuer without a client ID", []string{`auth.oidc.issuerURL="https://login.example.com"`}, "at '/auth/oidc/clientID'"},
 		{"a proxy source that is not a CIDR", []string{`auth.proxy.cidrs=["10.0.0.1"]`}, "at '/auth/proxy/cidrs/0'"},
 		{"a negative budget of refused tokens", []string{`auth.failuresPerMinute=-1`}, "at '/auth/failuresPerMinute'"},
+		{"a trusted proxy that is not a CIDR", []string{`console.trustedProxies.cidrs=["10.0.0.1"]`}, "at '/console/trustedProxies/cidrs/0'"},
 		{"an unknown auth key", []string{`auth.enabled=false`}, "additional properties 'enabled' not allowed"},
 		{"TLS without a Secret", []string{`tls.enabled=true`}, "at '/tls/secretName'"},
 		{"a negative rate limit", []string{`console.rateLimit.qps=-1`}, "at '/console/rateLimit/qps'"},

@@ -1,6 +1,7 @@
 {{/*
 Flags of the audit trail and the HTTP safeguards (console.audit,
-console.rateLimit, console.requestTimeout, console.cors, tls). A null value is
+console.rateLimit, console.requestTimeout, console.cors,
+console.trustedProxies, tls). A null value is
 left out so the console's default applies.
 */}}
 {{- define "aigw-console.hardeningArgs" -}}
@@ -22,6 +23,9 @@ left out so the console's default applies.
 {{- end }}
 {{- with $c.cors.allowedOrigins }}
 - --cors-allowed-origins={{ join "," . }}
+{{- end }}
+{{- with $c.trustedProxies.cidrs }}
+- --trusted-proxy-cidrs={{ join "," . }}
 {{- end }}
 {{- if .Values.tls.enabled }}
 - --tls-cert-file={{ include "aigw-console.tlsDir" . }}/tls.crt
