@@ -27,14 +27,23 @@ import (
 	"github.com/aigw-console/aigw-console/app/stream"
 )
 
-// userToken is the bearer token of a token-file user (alice, bob, carol).
-func userToken(t *testing.T, name string) string {
+// testUser is a user the RBAC tests grant Roles to: a ServiceAccount of a
+// namespace of its own, with a token from the TokenRequest API, so that the
+// tests run the same on the local control plane and on any other cluster
+// (E2E_KUBECONFIG, e.g. kind). Its user name is
+// system:serviceaccount:<namespace>:<name>; it has no binding at first.
+type testUser struct {
+	name, token string
+}
+
+func newUser(t *testing.T, name string) testUser {
 	t.Helper()
-	tok, ok := env.UserToken(name)
-	if !ok {
-		t.Skipf("no token-file user %q on this cluster (E2E_KUBECONFIG): the RBAC tests need the local control plane", name)
+	ns := newNamespace(t)
+	tok, err := env.ServiceAccountToken(context.Background(), ns, name, "")
+	if err != nil {
+		t.Fatal(err)
 	}
-	return tok
+	return testUser{name: "system:serviceaccount:" + ns + ":" + name, token: tok}
 }
 
 // grantTeamRole gives user a Role in ns over the console's kinds (every
@@ -166,11 +175,12 @@ func forbidden(t *testing.T, r response, verb, resource, ns string) {
 // lists or on the stream, and revoking her RoleBinding ends her access,
 // the open subscription included, within the stated bounds.
 func TestRBACDecidesWhatEachUserSeesAndDoes(t *testing.T) {
-	alice := userToken(t, "alice")
+	aliceUser := newUser(t, "alice")
+	alice := aliceUser.token
 	teamA, teamB := newNamespace(t), newNamespace(t)
 	ttl, recheck := authz.DefaultCacheTTL, stream.DefaultRecheckInterval
 	con := startConsole(t)
-	binding := grantTeamRole(t, teamA, "alice")
+	binding := grantTeamRole(t, teamA, aliceUser.name)
 	ctx := context.Background()
 	c := adminClient(t)
 
@@ -219,8 +229,9 @@ func TestRBACDecidesWhatEachUserSeesAndDoes(t *testing.T) {
 	})
 
 	t.Run("carol, with get but not list in team-a, reads a provider by name and no list", func(t *testing.T) {
-		carol := userToken(t, "carol")
-		grantTeamRole(t, teamA, "carol", "get")
+		carolUser := newUser(t, "carol")
+		carol := carolUser.token
+		grantTeamRole(t, teamA, carolUser.name, "get")
 		if r := call(t, "GET", con.URL+"/api/v1/providers/a-llm?namespace="+teamA, nil, as(carol)...); r.Status != http.StatusOK {
 			t.Errorf("GET as carol: %d %s", r.Status, r.Body)
 		}
@@ -242,7 +253,7 @@ func TestRBACDecidesWhatEachUserSeesAndDoes(t *testing.T) {
 				} `json:"namespaces"`
 			}
 			r.decode(t, &me)
-			if !me.Authenticated || me.User == nil || me.User.Name != "alice" || len(me.Namespaces) != 1 {
+			if !me.Authenticated || me.User == nil || me.User.Name != aliceUser.name || len(me.Namespaces) != 1 {
 				t.Fatalf("me: %s", r.Body)
 			}
 			for _, kind := range []string{"providers", "routes", "secrets"} {
@@ -317,7 +328,7 @@ func TestRBACDecidesWhatEachUserSeesAndDoes(t *testing.T) {
 		// else by the API server itself for the impersonated dry-run: both
 		// name the user, verb, resource and namespace.
 		p := r.problem(t)
-		if !strings.Contains(p.Detail, `"alice"`) || !strings.Contains(p.Detail, `"`+teamA+`"`) ||
+		if !strings.Contains(p.Detail, `"`+aliceUser.name+`"`) || !strings.Contains(p.Detail, `"`+teamA+`"`) ||
 			!slices.ContainsFunc([]string{"aiservicebackends", "backends", "backendsecuritypolicies", "secrets"}, func(s string) bool { return strings.Contains(p.Detail, s) }) {
 			t.Errorf("the 403 does not name user, resource and namespace: %s", p.Detail)
 		}
@@ -367,7 +378,6 @@ func TestRBACDecidesWhatEachUserSeesAndDoes(t *testing.T) {
 // context, so the API server refuses what alice may not do and names her,
 // and applies as itself without a user.
 func TestWritesReachTheAPIServerAsTheCaller(t *testing.T) {
-	userToken(t, "alice")
 	ns := newNamespace(t)
 	s, err := directsink.NewPerUser(env.Admin, directsink.PerUserOptions{MaxUsers: 2})
 	if err != nil {
@@ -409,7 +419,8 @@ func TestWritesReachTheAPIServerAsTheCaller(t *testing.T) {
 // answer names neither that route nor its namespace; the admin, who may
 // see it, gets it named.
 func TestRouteValidationNamesNothingAUserCannotRead(t *testing.T) {
-	bob := userToken(t, "bob")
+	bobUser := newUser(t, "bob")
+	bob := bobUser.token
 	teamA, teamB := newNamespace(t), newNamespace(t)
 	con := startConsole(t)
 	for _, ns := range []string{teamA, teamB} {
@@ -417,7 +428,7 @@ func TestRouteValidationNamesNothingAUserCannotRead(t *testing.T) {
 			selfHosted(t, con, ns, p)
 		}
 	}
-	grantTeamRole(t, teamB, "bob")
+	grantTeamRole(t, teamB, bobUser.name)
 	shared := func(name string) map[string]any {
 		r := chatRoute(name, "shared-model", "60s")
 		r["gateways"] = []any{map[string]any{"name": "ai-gateway", "namespace": "gateways"}}
