@@ -42,6 +42,8 @@ type SSHServer struct {
 	cfg    *ssh.ServerConfig
 	ln     net.Listener
 	wg     sync.WaitGroup
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{} // open, closed by Stop
 	pushes atomic.Int64
 	users  sync.Map // SSH user names seen
 }
@@ -83,7 +85,7 @@ func NewSSH(root string) (*SSHServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &SSHServer{Root: root, ClientKey: pem.EncodeToMemory(block), HostKey: host.PublicKey()}
+	s := &SSHServer{Root: root, ClientKey: pem.EncodeToMemory(block), HostKey: host.PublicKey(), conns: map[net.Conn]struct{}{}}
 	s.cfg = &ssh.ServerConfig{
 		PublicKeyCallback: func(md ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
 			if key.Type() != authorized.Type() || string(key.Marshal()) != string(authorized.Marshal()) {
@@ -138,9 +140,15 @@ func (s *SSHServer) Pushes() int64 { return s.pushes.Load() }
 // SawUser reports whether a client authenticated as user.
 func (s *SSHServer) SawUser(user string) bool { _, ok := s.users.Load(user); return ok }
 
-// Stop closes the listener and waits for the open sessions to end.
+// Stop closes the listener and every open connection, and waits for their
+// sessions to end.
 func (s *SSHServer) Stop() {
 	_ = s.ln.Close()
+	s.mu.Lock()
+	for c := range s.conns {
+		_ = c.Close()
+	}
+	s.mu.Unlock()
 	s.wg.Wait()
 }
 
@@ -151,10 +159,16 @@ func (s *SSHServer) serve() {
 		if err != nil {
 			return
 		}
+		s.mu.Lock()
+		s.conns[nc] = struct{}{}
+		s.mu.Unlock()
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
 			s.conn(nc)
+			s.mu.Lock()
+			delete(s.conns, nc)
+			s.mu.Unlock()
 		}()
 	}
 }
