@@ -217,7 +217,7 @@ func (s *SSHServer) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
 			service, dir, err := s.command(payload.Command)
 			if err != nil {
 				_ = req.Reply(true, nil)
-				fmt.Fprintf(ch.Stderr(), "fatal: %v\n", err)
+				_, _ = fmt.Fprintf(ch.Stderr(), "fatal: %v\n", err)
 				exit(ch, 128)
 				return
 			}
@@ -260,7 +260,7 @@ func (s *SSHServer) run(ch ssh.Channel, service, dir string) int {
 		return 128
 	}
 	if err := cmd.Start(); err != nil {
-		fmt.Fprintf(ch.Stderr(), "fatal: %v\n", err)
+		_, _ = fmt.Fprintf(ch.Stderr(), "fatal: %v\n", err)
 		return 128
 	}
 	// Not waited for: it ends when the client closes its side or the
