@@ -184,3 +184,50 @@ func TestConnectionEndsWhenTheCredentialsExpire(t *testing.T) {
 		t.Errorf("rejected_total = %v, want 2 (expired)", v)
 	}
 }
+
+// TestConnectionsPerClientCountPerUser: behind one address, each
+// authenticated user has MaxConnectionsPerClient of their own; connections
+// without credentials yet count against the address.
+func TestConnectionsPerClientCountPerUser(t *testing.T) {
+	f := startAuthenticated(t, false, Options{MaxConnectionsPerClient: 1})
+	status := func(header http.Header) int {
+		t.Helper()
+		ws, resp, err := websocket.DefaultDialer.Dial(f.url, header)
+		if resp != nil {
+			_ = resp.Body.Close()
+		}
+		if err != nil {
+			if resp == nil {
+				t.Fatalf("dial: %v", err)
+			}
+			return resp.StatusCode
+		}
+		t.Cleanup(func() { _ = ws.Close() })
+		c := &client{t: t, f: f, ws: ws}
+		if header == nil {
+			c.send(AuthenticateRequest{Type: TypeAuthenticate, Token: "alice-token"})
+			c.expect(TypeAuthenticated)
+		} else {
+			c.subscribe("s", []string{"backends"})
+			c.expect(TypeSubscribed, TypeSnapshot) // counted
+		}
+		return http.StatusSwitchingProtocols
+	}
+	alice := http.Header{"Authorization": {"Bearer alice-token"}}
+	bob := http.Header{"Authorization": {"Bearer short-600000"}}
+	for _, tc := range []struct {
+		who    string
+		header http.Header
+		want   int
+	}{
+		{"alice", alice, http.StatusSwitchingProtocols},
+		{"alice again", alice, http.StatusTooManyRequests},
+		{"bob, from the same address", bob, http.StatusSwitchingProtocols},
+		{"a connection without credentials", nil, http.StatusSwitchingProtocols},
+		{"another one without credentials", nil, http.StatusTooManyRequests},
+	} {
+		if got := status(tc.header); got != tc.want {
+			t.Errorf("%s: HTTP %d, want %d", tc.who, got, tc.want)
+		}
+	}
+}

@@ -43,9 +43,8 @@ type Options struct {
 	// 503 before the upgrade. Default: 10,000. Negative: no limit.
 	MaxConnections int
 	// MaxConnectionsPerClient bounds the open connections of one client
-	// (ClientKey); more are refused with 429. Behind a proxy that the
-	// client address is not resolved through (package clientip) every
-	// client has the proxy's address: raise it. Default: 100.
+	// (ClientKey: a user, or an address); more are refused with 429.
+	// Default: 100.
 	// Negative: no limit.
 	MaxConnectionsPerClient int
 	// MaxSubscriptions bounds the open subscriptions of one connection.
@@ -77,7 +76,9 @@ type Options struct {
 	// for this long; checked at every ping. Default: 60s.
 	IdleTimeout time.Duration
 	// ClientKey names the client that a connection counts against for
-	// MaxConnectionsPerClient. Default: the client address (clientip.Of).
+	// MaxConnectionsPerClient. Default: the user the upgrade request was
+	// authenticated as, else (no credentials yet, or anonymous) the client
+	// address (clientip.Of).
 	ClientKey func(c *fiber.Ctx) string
 	// Authorize returns the filter that every subscription of the
 	// connection is restricted to (the user's permissions), or an error to
@@ -145,7 +146,7 @@ func (o *Options) defaults() {
 		o.RecheckInterval = DefaultRecheckInterval
 	}
 	if o.ClientKey == nil {
-		o.ClientKey = clientip.Of
+		o.ClientKey = clientKey
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -363,4 +364,13 @@ func (s *Server) recoverConn(ws *fiberws.Conn) {
 			_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseInternalServerErr, "internal error"), time.Now().Add(time.Second))
 		}
 	}
+}
+
+// clientKey is the default ClientKey: users behind one address (a NAT, a
+// proxy) each get their own connections; without a user, the address.
+func clientKey(c *fiber.Ctx) string {
+	if u, ok := auth.FromContext(c.UserContext()); ok && u.Name != "" && u.Name != auth.AnonymousUser && !auth.Pending(c) {
+		return "user:" + u.Name
+	}
+	return "ip:" + clientip.Of(c)
 }

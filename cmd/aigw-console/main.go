@@ -106,7 +106,7 @@ func (o *options) registerWebSocket(fs *flag.FlagSet) {
 	fs.IntVar(&o.ws.History, "ws-history", hub.DefaultHistory, "events kept so that WebSocket clients can resume after a reconnect")
 	fs.IntVar(&o.ws.QueueLength, "ws-queue-length", hub.DefaultQueueLength, "undelivered events per WebSocket subscription before it is told to resync")
 	fs.IntVar(&o.ws.MaxConnections, "ws-max-connections", stream.DefaultMaxConnections, "open WebSocket connections in total; -1: no limit")
-	fs.IntVar(&o.ws.MaxConnectionsPerClient, "ws-max-connections-per-client", stream.DefaultMaxConnectionsPerClient, "open WebSocket connections per client address (see --trusted-proxy-cidrs); -1: no limit")
+	fs.IntVar(&o.ws.MaxConnectionsPerClient, "ws-max-connections-per-client", stream.DefaultMaxConnectionsPerClient, "open WebSocket connections per user (per client address for an upgrade without a token; see --trusted-proxy-cidrs); -1: no limit")
 	fs.IntVar(&o.ws.MaxSubscriptions, "ws-max-subscriptions", stream.DefaultMaxSubscriptions, "subscriptions per WebSocket connection")
 	fs.Int64Var(&o.ws.MaxMessageBytes, "ws-max-message-bytes", stream.DefaultMaxMessageBytes, "largest WebSocket message a client may send")
 	fs.StringVar(&o.wsOrigins, "ws-allowed-origins", "", "comma-separated browser origins allowed to open the WebSocket (* for any); empty: same origin only")
