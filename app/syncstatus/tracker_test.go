@@ -286,7 +286,10 @@ func TestTrackerApplier(t *testing.T) {
 	be, sec := backendObj(f.ns, "openai", "api.openai.com"), secretObj(f.ns, "openai-key", "sk-one")
 	c1 := f.commit(t, sink.ChangeSet{Apply: []*unstructured.Unstructured{be, sec}})
 	f.create(t, be, sec)
-	f.waitReport(t, "live objects", func(r *Report) bool { return find(r, cluster.Secret, f.ns, "openai-key").LiveResourceVersion != "" })
+	// Both kinds come from informers of their own: wait for each.
+	f.waitReport(t, "live objects", func(r *Report) bool {
+		return find(r, cluster.Secret, f.ns, "openai-key").LiveResourceVersion != "" && find(r, cluster.Backend, f.ns, "openai").LiveResourceVersion != ""
+	})
 
 	// The applier has applied nothing yet: the Secret (value unknown) is
 	// Pending even long after the commit; the Backend matches and is Synced.
