@@ -125,26 +125,35 @@ func (g *GitHub) OpenPullRequest(ctx context.Context, pr PullRequest) (OpenedPul
 		Number  int64  `json:"number"`
 		HTMLURL string `json:"html_url"`
 	}
-	pulls := g.base.JoinPath("repos", g.owner, g.repo, "pulls")
-	var out ghPull
-	err = forgeCallStatus(ctx, g.client, "open pull request", http.MethodPost, pulls.String(), h,
-		map[string]string{"title": pr.Title, "head": pr.Head, "base": pr.Base, "body": pr.Body}, http.StatusCreated, &out)
-	var fe *ForgeError
-	if errors.As(err, &fe) && fe.Status == http.StatusUnprocessableEntity {
-		q := url.Values{"head": {g.owner + ":" + pr.Head}, "base": {pr.Base}, "state": {"open"}}
-		var open []ghPull
-		if ferr := forgeCallStatus(ctx, g.client, "find the open pull request", http.MethodGet, pulls.String()+"?"+q.Encode(), h, nil, http.StatusOK, &open); ferr != nil {
-			return OpenedPullRequest{}, ferr
-		}
-		if len(open) == 0 {
-			return OpenedPullRequest{}, err
-		}
-		out, err = open[0], nil
-	}
+	pulls := g.base.JoinPath("repos", g.owner, g.repo, "pulls").String()
+	q := url.Values{"head": {g.owner + ":" + pr.Head}, "base": {pr.Base}, "state": {"open"}}
+	out, err := openOrFind[ghPull](ctx, g.client, "pull request", pulls, h,
+		map[string]string{"title": pr.Title, "head": pr.Head, "base": pr.Base, "body": pr.Body}, http.StatusUnprocessableEntity, pulls+"?"+q.Encode())
 	if err != nil {
 		return OpenedPullRequest{}, err
 	}
 	return OpenedPullRequest{Number: out.Number, URL: out.HTMLURL}, nil
+}
+
+// openOrFind opens a pull (or merge) request with a POST to endpoint. When
+// the forge answers conflict because one is open for the branch already,
+// it returns the first one the GET of findURL lists instead, so a retry
+// gets the same pull request; if that lists none, the POST's error stands.
+func openOrFind[T any](ctx context.Context, c *http.Client, noun, endpoint string, h http.Header, body any, conflict int, findURL string) (T, error) {
+	var out T
+	err := forgeCallStatus(ctx, c, "open "+noun, http.MethodPost, endpoint, h, body, http.StatusCreated, &out)
+	var fe *ForgeError
+	if !errors.As(err, &fe) || fe.Status != conflict {
+		return out, err
+	}
+	var open []T
+	if ferr := forgeCallStatus(ctx, c, "find the open "+noun, http.MethodGet, findURL, h, nil, http.StatusOK, &open); ferr != nil {
+		return out, ferr
+	}
+	if len(open) == 0 {
+		return out, err
+	}
+	return open[0], nil
 }
 
 // GitLab opens merge requests through GitLab's REST API
@@ -193,21 +202,9 @@ func (g *GitLab) OpenPullRequest(ctx context.Context, pr PullRequest) (OpenedPul
 	}
 	// The project path is one URL-encoded segment: group%2Fname.
 	mrs := g.base.String() + "/api/v4/projects/" + url.PathEscape(g.project) + "/merge_requests"
-	var out mr
-	err = forgeCallStatus(ctx, g.client, "open merge request", http.MethodPost, mrs, h,
-		map[string]string{"source_branch": pr.Head, "target_branch": pr.Base, "title": pr.Title, "description": pr.Body}, http.StatusCreated, &out)
-	var fe *ForgeError
-	if errors.As(err, &fe) && fe.Status == http.StatusConflict {
-		q := url.Values{"source_branch": {pr.Head}, "target_branch": {pr.Base}, "state": {"opened"}}
-		var open []mr
-		if ferr := forgeCallStatus(ctx, g.client, "find the open merge request", http.MethodGet, mrs+"?"+q.Encode(), h, nil, http.StatusOK, &open); ferr != nil {
-			return OpenedPullRequest{}, ferr
-		}
-		if len(open) == 0 {
-			return OpenedPullRequest{}, err
-		}
-		out, err = open[0], nil
-	}
+	q := url.Values{"source_branch": {pr.Head}, "target_branch": {pr.Base}, "state": {"opened"}}
+	out, err := openOrFind[mr](ctx, g.client, "merge request", mrs, h,
+		map[string]string{"source_branch": pr.Head, "target_branch": pr.Base, "title": pr.Title, "description": pr.Body}, http.StatusConflict, mrs+"?"+q.Encode())
 	if err != nil {
 		return OpenedPullRequest{}, err
 	}
