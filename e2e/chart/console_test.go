@@ -98,29 +98,38 @@ func installIdentity(t *testing.T, objs []*unstructured.Unstructured) identity {
 	if err != nil {
 		t.Fatalf("TokenRequest for ServiceAccount %s/%s: %v", sa.GetNamespace(), sa.GetName(), err)
 	}
-	// Nothing of the admin's credentials survives: only the host and CA.
+	path, cfg := tokenKubeconfig(t, tr.Status.Token)
+	return identity{
+		User:       "system:serviceaccount:" + sa.GetNamespace() + ":" + sa.GetName(),
+		Kubeconfig: path,
+		Config:     cfg,
+	}
+}
+
+// tokenKubeconfig writes a kubeconfig for the test API server that holds
+// nothing of the admin's credentials, only the host, the CA and token, and
+// returns its path and the same as a rest.Config.
+func tokenKubeconfig(t *testing.T, token string) (string, *rest.Config) {
+	t.Helper()
 	cfg := rest.AnonymousClientConfig(env.Admin)
-	cfg.BearerToken = tr.Status.Token
+	cfg.BearerToken = token
 	ca := cfg.CAData
 	if len(ca) == 0 && cfg.CAFile != "" {
+		var err error
 		if ca, err = os.ReadFile(cfg.CAFile); err != nil {
 			t.Fatal(err)
 		}
 	}
 	kc := clientcmdapi.NewConfig()
 	kc.Clusters["cluster"] = &clientcmdapi.Cluster{Server: cfg.Host, CertificateAuthorityData: ca, InsecureSkipTLSVerify: cfg.Insecure}
-	kc.AuthInfos["sa"] = &clientcmdapi.AuthInfo{Token: tr.Status.Token}
-	kc.Contexts["sa"] = &clientcmdapi.Context{Cluster: "cluster", AuthInfo: "sa"}
-	kc.CurrentContext = "sa"
+	kc.AuthInfos["user"] = &clientcmdapi.AuthInfo{Token: token}
+	kc.Contexts["user"] = &clientcmdapi.Context{Cluster: "cluster", AuthInfo: "user"}
+	kc.CurrentContext = "user"
 	path := filepath.Join(t.TempDir(), "kubeconfig")
 	if err := clientcmd.WriteToFile(*kc, path); err != nil {
 		t.Fatal(err)
 	}
-	return identity{
-		User:       "system:serviceaccount:" + sa.GetNamespace() + ":" + sa.GetName(),
-		Kubeconfig: path,
-		Config:     cfg,
-	}
+	return path, cfg
 }
 
 // deleteClusterScoped removes the cluster-scoped objects a test applied

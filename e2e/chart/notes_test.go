@@ -2,14 +2,8 @@ package chart
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
 
 // TestNotesSayHowToReachTheConsole renders NOTES.txt (helm install
@@ -23,22 +17,7 @@ func TestNotesSayHowToReachTheConsole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := rest.AnonymousClientConfig(env.Admin)
-	ca := cfg.CAData
-	if len(ca) == 0 && cfg.CAFile != "" {
-		if ca, err = os.ReadFile(cfg.CAFile); err != nil {
-			t.Fatal(err)
-		}
-	}
-	kc := clientcmdapi.NewConfig()
-	kc.Clusters["c"] = &clientcmdapi.Cluster{Server: cfg.Host, CertificateAuthorityData: ca, InsecureSkipTLSVerify: cfg.Insecure}
-	kc.AuthInfos["admin"] = &clientcmdapi.AuthInfo{Token: tok}
-	kc.Contexts["c"] = &clientcmdapi.Context{Cluster: "c", AuthInfo: "admin"}
-	kc.CurrentContext = "c"
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := clientcmd.WriteToFile(*kc, kubeconfig); err != nil {
-		t.Fatal(err)
-	}
+	kubeconfig, _ := tokenKubeconfig(t, tok)
 	notes := func(t *testing.T, set ...string) string {
 		t.Helper()
 		args := []string{"install", "notes", chartDir(t), "--dry-run=client", "--kubeconfig", kubeconfig, "--namespace", "aigw"}
