@@ -31,9 +31,6 @@ type Authorizer interface {
 // cache as the caller may see it, with the five provider kinds decided
 // together (see package authz for why).
 func (d *deps) read(c *fiber.Ctx) Reader {
-	if d.authz == nil {
-		return d.reader
-	}
 	return d.readOver(c, d.reader, providerAuthzKinds())
 }
 
@@ -51,7 +48,7 @@ func (d *deps) visible(c *fiber.Ctx) func(k cluster.Kind, ns string) bool {
 	if d.authz == nil {
 		return func(cluster.Kind, string) bool { return true }
 	}
-	ur := &userReader{r: d.reader, ctx: c.UserContext(), az: d.authz, log: d.log, decided: map[decisionKey]bool{}}
+	ur := d.readOver(c, d.reader, nil).(*userReader)
 	return func(k cluster.Kind, ns string) bool { return ur.allowed("list", k, ns) }
 }
 
@@ -67,10 +64,7 @@ func asGet(r Reader) Reader {
 
 // readRaw is read for /api/v1/resources: every kind decided on its own.
 func (d *deps) readRaw(c *fiber.Ctx) Reader {
-	if d.authz == nil {
-		return d.reader
-	}
-	return &userReader{r: d.reader, ctx: c.UserContext(), az: d.authz, log: d.log, decided: map[decisionKey]bool{}}
+	return d.readOver(c, d.reader, nil)
 }
 
 // providerAuthzKinds are the five provider kinds in the order they are
