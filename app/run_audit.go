@@ -99,7 +99,8 @@ func (g *guard) middleware() []fiber.Handler {
 }
 
 // unrouted answers for the middleware when the HTTP server refused a
-// request before routing (413): request ID, security headers, audit record.
+// request before routing (413, 431): request ID, security headers, audit
+// record.
 func (g *guard) unrouted(c *fiber.Ctx, status int, code, detail string) {
 	g.clients.Resolve(c)
 	audit.AssignRequestID(c)

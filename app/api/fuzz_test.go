@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -101,6 +102,12 @@ func FuzzWriteRequest(f *testing.F) {
 		logs.Reset()
 		rec.reset()
 		resp, err := app.Test(req, -1)
+		if errors.As(err, new(*fasthttp.ErrSmallBuffer)) {
+			// A request head over the server's read buffer: a real server
+			// answers 431 before any route (TestUnroutedIsToldOfAnswersBeforeTheMiddleware shows
+			// it over a real connection); app.Test returns the error instead.
+			return
+		}
 		if err != nil {
 			t.Fatalf("%s %s: %v", rt.method, req.URL, err)
 		}

@@ -87,7 +87,8 @@ type Options struct {
 	// request ID, audit, CORS, timeout). Default: none.
 	Middleware []fiber.Handler
 	// Unrouted is called for an error answer the HTTP server gives before
-	// any middleware ran (a body over BodyLimit is 413), before the problem
+	// any middleware ran (a body over BodyLimit is 413, a request head over
+	// the read buffer 431), before the problem
 	// is written: it does what the middleware would have done for the
 	// answer (request ID, security headers, the audit record). Optional.
 	Unrouted func(c *fiber.Ctx, status int, code, detail string)

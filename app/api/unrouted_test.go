@@ -11,9 +11,10 @@ import (
 	"github.com/aigw-console/aigw-console/app/audit"
 )
 
-// TestUnroutedIsToldOfAnswersBeforeTheMiddleware: a body over the limit is
-// refused by the HTTP server before any middleware runs; Unrouted hears of
-// it (to audit it), and of nothing that went through the middleware.
+// TestUnroutedIsToldOfAnswersBeforeTheMiddleware: a body over the limit
+// (413) and a request head over the read buffer (431) are refused by the
+// HTTP server before any middleware runs; Unrouted hears of them (to audit
+// them), and of nothing that went through the middleware.
 func TestUnroutedIsToldOfAnswersBeforeTheMiddleware(t *testing.T) {
 	type call struct {
 		status int
@@ -50,10 +51,18 @@ func TestUnroutedIsToldOfAnswersBeforeTheMiddleware(t *testing.T) {
 	if len(calls) != 1 || calls[0] != (call{413, "RequestEntityTooLarge"}) {
 		t.Fatalf("Unrouted calls %+v, want one 413 RequestEntityTooLarge", calls)
 	}
+	// A request head over the read buffer (4 KiB) is 431, also before any
+	// middleware.
+	if got := do("DELETE", "/api/v1/routes/"+strings.Repeat("%E0", 2000)+"?namespace=a", ""); got != 431 {
+		t.Fatalf("oversized request line: %d, want 431", got)
+	}
+	if len(calls) != 2 || calls[1] != (call{431, "RequestHeaderFieldsTooLarge"}) {
+		t.Fatalf("Unrouted calls %+v, want a second one for 431 RequestHeaderFieldsTooLarge", calls)
+	}
 	if got := do("POST", "/api/v1/nothing", `{}`); got != 404 {
 		t.Fatalf("unknown route: %d, want 404", got)
 	}
-	if len(calls) != 1 {
+	if len(calls) != 2 {
 		t.Errorf("Unrouted heard of a request that went through the middleware: %+v", calls)
 	}
 }

@@ -242,6 +242,7 @@ func TestReasons(t *testing.T) {
 		{Record{Name: "x", Kind: "route", Result: Result{Status: 401}}, "", false},
 		{Record{Name: "x", Kind: "route", Result: Result{Status: 429}}, "", false},
 		{Record{Name: "x", Kind: "route", Result: Result{Status: 413}}, "", false},
+		{Record{Name: "x", Kind: "route", Result: Result{Status: 431}}, "", false},
 		{Record{Kind: "route", Result: Result{Status: 400}}, "", false},
 		{Record{Name: "x", Kind: "resource", Result: Result{Status: 400}}, "", false},
 	} {

@@ -108,12 +108,12 @@ func Reason(rec Record) (reason, typ string) {
 }
 
 // EventDue reports whether a record gets an Event: it must name an object,
-// and a request refused before authentication (401, or 413 from the HTTP
-// server) or by the rate limit (429) never makes the console write to the
-// cluster.
+// and a request refused before authentication (401, or 413 and 431 from
+// the HTTP server) or by the rate limit (429) never makes the console write
+// to the cluster.
 func EventDue(rec Record) bool {
 	switch rec.Result.Status {
-	case http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusRequestEntityTooLarge:
+	case http.StatusUnauthorized, http.StatusTooManyRequests, http.StatusRequestEntityTooLarge, http.StatusRequestHeaderFieldsTooLarge:
 		return false
 	}
 	_, ok := involved(rec)
